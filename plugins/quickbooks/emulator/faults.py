@@ -117,6 +117,19 @@ def throttled() -> QBOFault:
     )
 
 
+def system_fault(status: int = 500, detail: str = "") -> QBOFault:
+    """A SystemFault (code 10000): the service failed, not the request."""
+    return QBOFault(
+        status,
+        "SystemFault",
+        [
+            FaultError(
+                "10000", "An application error has occurred while processing your request", detail
+            )
+        ],
+    )
+
+
 def fault_body(fault: QBOFault, now: datetime) -> dict:
     """The JSON body for ``api`` and ``gateway`` shapes (``time`` as QBO writes it)."""
     if fault.shape == "gateway":
