@@ -21,10 +21,11 @@ ConcurrencyPolicy = Literal["skip", "queue"]
 class JobDefinition:
     """A background job of a connector.
 
-    ``toggle_field`` and ``schedule_field`` are JSON pointers into the installation's
-    configuration (for example ``/sync/import_customers/enabled``); the scheduler reads them to
-    know whether and when the job runs. ``when_busy`` says what a trigger does while a run of the
-    same job is still going: ``skip`` records a skipped run, ``queue`` runs it afterwards.
+    ``toggle_field``, ``schedule_field`` and ``timezone_field`` are JSON pointers into the
+    installation's configuration (for example ``/sync/import_customers/enabled``); the scheduler
+    reads them to know whether and when the job runs (the time zone defaults to UTC).
+    ``when_busy`` says what a trigger does while a run of the same job is still going: ``skip``
+    records a skipped run, ``queue`` runs it afterwards.
     """
 
     key: str
@@ -33,6 +34,7 @@ class JobDefinition:
     description: str = ""
     toggle_field: str | None = None
     schedule_field: str | None = None
+    timezone_field: str | None = None
     when_busy: ConcurrencyPolicy = "skip"
 
 

@@ -1,0 +1,25 @@
+"""The web application factory: the JSON API in core, pages from plugins (the admin UI)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Flask
+
+from core.api import api
+from core.services import Services
+
+
+def create_app(services: Services) -> Flask:
+    """A Flask app over ``services``; plugins add their pages through ``register_web``."""
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=hashlib.sha256(b"flask-session:" + services.ring.keys[0].encode()).digest(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+    )
+    app.extensions["integrations"] = services
+    app.register_blueprint(api)
+    services.host.broadcast("register_web", app=app)
+    return app

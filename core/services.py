@@ -1,0 +1,62 @@
+"""The composition root: one object holding the host's services, built from settings.
+
+The CLI, the web app, the scheduler and the pytest plugin all start here, so they share one
+way of wiring the database, the keys, the plugins and the services above them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.config import ConfigStore
+from core.installations import InstallationService
+from core.oauth_store import ConnectionStore
+from core.plugins import PluginHost
+from core.runner import Runner
+from core.schedules import ScheduleBook
+from core.secrets import KeyRing
+from core.settings import Settings
+from core.store.database import Database
+
+
+@dataclass
+class Services:
+    """Everything a front end (CLI, web, worker) needs, wired once."""
+
+    settings: Settings
+    db: Database
+    ring: KeyRing
+    host: PluginHost
+    configs: ConfigStore
+    connections: ConnectionStore
+    schedules: ScheduleBook
+    installations: InstallationService
+    runner: Runner
+
+
+def build(
+    settings: Settings | None = None, *, host: PluginHost | None = None, migrate: bool = True
+) -> Services:
+    """Wire the services; loads plugins from entry points unless a host is given."""
+    settings = settings or Settings.from_env()
+    db = Database(settings.database_url)
+    if migrate:
+        db.upgrade()
+    ring = KeyRing.load(settings.secret_keys, settings.key_file)
+    if host is None:
+        host = PluginHost(settings.disabled_plugins)
+        host.load_entry_points()
+    configs = ConfigStore(ring)
+    connections = ConnectionStore(ring)
+    schedules = ScheduleBook()
+    return Services(
+        settings=settings,
+        db=db,
+        ring=ring,
+        host=host,
+        configs=configs,
+        connections=connections,
+        schedules=schedules,
+        installations=InstallationService(host, configs, connections, schedules),
+        runner=Runner(db, host, configs),
+    )

@@ -1,0 +1,98 @@
+"""The QuickBooks Online connector: its manifest, configuration schema and hooks.
+
+Declared in this distribution's ``integrations.plugins`` entry points, exactly as a third-party
+connector would be.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import click
+import httpx
+
+from core import hookimpl
+from core.connector import Account, OAuthProvider, Service
+from plugins.quickbooks import environments
+
+HERE = Path(__file__).parent
+ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
+
+
+@cache
+def _load(name: str) -> dict[str, Any]:
+    return json.loads((HERE / name).read_text(encoding="utf-8"))
+
+
+@hookimpl
+def connector_manifest() -> Mapping[str, Any]:
+    return _load("manifest.json")
+
+
+@hookimpl
+def connector_config_schema() -> Mapping[str, Any]:
+    return _load("config.schema.json")
+
+
+def _endpoints(config: Mapping[str, Any]):
+    return environments.resolve(config).oauth
+
+
+def _describe_account(
+    config: Mapping[str, Any], tokens: Mapping[str, Any], callback: Mapping[str, str]
+) -> Account:
+    """The company behind a new connection: realmId from the callback, name from CompanyInfo."""
+    realm_id = callback.get("realmId") or ""
+    if not realm_id.isdigit():
+        raise ValueError("QuickBooks did not return a company (realmId) with the authorization")
+    env = environments.resolve(config)
+    response = httpx.get(
+        f"{env.api_base}/company/{realm_id}/companyinfo/{realm_id}",
+        params={"minorversion": config.get("advanced", {}).get("minor_version", 75)},
+        headers={"Authorization": f"Bearer {tokens['access_token']}", "Accept": "application/json"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return Account(realm_id, response.json()["CompanyInfo"].get("CompanyName", ""))
+
+
+@hookimpl
+def register_oauth_providers(register: Callable[[OAuthProvider], None]) -> None:
+    register(
+        OAuthProvider(
+            key="quickbooks",
+            title="QuickBooks",
+            endpoints=_endpoints,
+            scopes=(ACCOUNTING_SCOPE,),
+            client_id_field="/quickbooks/client_id",
+            client_secret_field="/quickbooks/client_secret",
+            describe_account=_describe_account,
+        )
+    )
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    from plugins.quickbooks.emulator.cli import qbo_emulator
+
+    cli.add_command(qbo_emulator, "qbo-emulator")
+
+
+def _start_emulator(settings: Mapping[str, Any]) -> Callable[[], None]:
+    from plugins.quickbooks.emulator.server import start_emulator
+
+    url = environments.emulator_url()
+    host_port = url.split("://", 1)[1]
+    host, _, port = host_port.partition(":")
+    data = Path(settings["data_dir"]) / "qbo-emulator.db"
+    server = start_emulator(host=host, port=int(port or 80), data=str(data))
+    return server.stop
+
+
+@hookimpl
+def register_services(register: Callable[[Service], None]) -> None:
+    register(Service("qbo-emulator", _start_emulator))
