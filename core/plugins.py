@@ -261,7 +261,7 @@ def validate_manifest(manifest: Mapping[str, Any], source: str) -> list[Problem]
     """Problems of a manifest against ``schemas/manifest.schema.json`` and this host's version."""
     validator = Draft202012Validator(schemas.load("manifest.schema.json"))
     problems = [
-        Problem(source, pointer_from_path(e.absolute_path), e.message)
+        Problem(source, _error_pointer(e), e.message)
         for e in sorted(validator.iter_errors(manifest), key=lambda e: list(e.absolute_path))
     ]
     if problems:
@@ -335,6 +335,16 @@ def _walk_keywords(
             yield pointer, keyword, schema[keyword]
     for name, sub in (schema.get("properties") or {}).items():
         yield from _walk_keywords(sub, keywords, f"{pointer}/{name}")
+
+
+def _error_pointer(error: Any) -> str:
+    """Where an error is; a missing required property is pointed at, not its parent object."""
+    path = list(error.absolute_path)
+    if error.validator == "required" and isinstance(error.instance, Mapping):
+        missing = [name for name in error.validator_value if name not in error.instance]
+        if missing:
+            path.append(missing[0])
+    return pointer_from_path(path)
 
 
 def _wizard_message(error: Any) -> str:
