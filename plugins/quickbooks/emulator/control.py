@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, Response, request
 
+from . import faults
 from .auth import ACCOUNTING_SCOPE, KNOWN_SCOPES
 from .injection import INJECTED_KINDS, PlannedFault
 from .oauth import COUNTRIES, token_response
@@ -99,7 +100,13 @@ def create_company() -> Response:
     preferences = body.get("preferences", {})
     if not isinstance(preferences, dict):
         raise BadRequest("preferences must be a JSON object", "preferences")
-    company = current_state().companies.create(name=name, country=country, preferences=preferences)
+    try:
+        company = current_state().companies.create(
+            name=name, country=country, preferences=preferences
+        )
+    except faults.QBOFault as fault:  # preferences the seeding refuses
+        error = fault.errors[0]
+        raise BadRequest(error.detail or error.message, error.element or "preferences") from fault
     return _json(
         {"realmId": company.realm_id, "name": company.name, "country": company.country}, 201
     )

@@ -290,20 +290,19 @@ def token() -> Response:
     if app is None:
         return oauth_error(401, "invalid_client")
     grant_type = request.form.get("grant_type")
-    try:
-        if grant_type == "authorization_code":
-            issued = auth.redeem_code(
-                app.client_id, request.form.get("code", ""), request.form.get("redirect_uri", "")
-            )
-        elif grant_type == "refresh_token":
-            try:
-                issued = auth.refresh(app.client_id, request.form.get("refresh_token", ""))
-            except InvalidGrant:
-                return oauth_error(400, "invalid_grant", "Incorrect or invalid refresh token")
-        else:
-            return oauth_error(400, "unsupported_grant_type")
-    except InvalidGrant:
-        return oauth_error(400, "invalid_grant")
+    if grant_type == "authorization_code":
+        code, redirect_uri = request.form.get("code", ""), request.form.get("redirect_uri", "")
+        try:
+            issued = auth.redeem_code(app.client_id, code, redirect_uri)
+        except InvalidGrant:
+            return oauth_error(400, "invalid_grant")
+    elif grant_type == "refresh_token":
+        try:
+            issued = auth.refresh(app.client_id, request.form.get("refresh_token", ""))
+        except InvalidGrant:
+            return oauth_error(400, "invalid_grant", "Incorrect or invalid refresh token")
+    else:
+        return oauth_error(400, "unsupported_grant_type")
     return token_response(issued)
 
 
