@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sample_plugins import SECRET, complete_config
-from sqlalchemy import delete, func, inspect, insert, select
+from sqlalchemy import delete, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from core.services import Services
@@ -47,7 +47,7 @@ def test_migrations_apply_from_empty_and_match_the_models(integrations_database_
     try:
         assert inspect(database.engine).get_table_names() == []
         database.upgrade()
-        assert TABLES <= set(inspect(database.engine).get_table_names())
+        assert set(inspect(database.engine).get_table_names()) >= TABLES
         with database.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
