@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -103,28 +104,40 @@ class Api:
                 return rows
 
 
-def seed(api: Api) -> dict[str, set[str]]:
-    """Create the customers, items and invoices the tap must find; their Ids by stream."""
+def create_all(api: Api, entity: str, bodies: list[dict], tick: Callable[[], None]) -> list[dict]:
+    """Create ``bodies``; the clock ticks before the last, so it alone is the newest."""
+    created = [api.create(entity, body) for body in bodies[:-1]]
+    tick()
+    return [*created, api.create(entity, bodies[-1])]
+
+
+def seed(api: Api, tick: Callable[[], None]) -> dict[str, list[str]]:
+    """Create the customers, items and invoices the tap must find; their Ids by stream, in order."""
     income = next(a for a in api.query_all("Account") if a.get("AccountType") == "Income")
-    customers = [
-        api.create("Customer", {"DisplayName": f"Tap Customer {n:03d}"})
-        for n in range(SEEDED["customers"])
-    ]
-    items = [
-        api.create(
-            "Item",
+    customers = create_all(
+        api,
+        "Customer",
+        [{"DisplayName": f"Tap Customer {n:03d}"} for n in range(SEEDED["customers"])],
+        tick,
+    )
+    items = create_all(
+        api,
+        "Item",
+        [
             {
                 "Name": f"Tap Service {n:03d}",
                 "Type": "Service",
                 "UnitPrice": 10 + n,
                 "IncomeAccountRef": {"value": income["Id"]},
-            },
-        )
-        for n in range(SEEDED["items"])
-    ]
-    invoices = [
-        api.create(
-            "Invoice",
+            }
+            for n in range(SEEDED["items"])
+        ],
+        tick,
+    )
+    invoices = create_all(
+        api,
+        "Invoice",
+        [
             {
                 "CustomerRef": {"value": customers[n % len(customers)]["Id"]},
                 "Line": [
@@ -134,14 +147,15 @@ def seed(api: Api) -> dict[str, set[str]]:
                         "SalesItemLineDetail": {"ItemRef": {"value": items[n % len(items)]["Id"]}},
                     }
                 ],
-            },
-        )
-        for n in range(SEEDED["invoices"])
-    ]
+            }
+            for n in range(SEEDED["invoices"])
+        ],
+        tick,
+    )
     return {
-        "customers": {c["Id"] for c in customers},
-        "items": {i["Id"] for i in items},
-        "invoices": {i["Id"] for i in invoices},
+        "customers": [c["Id"] for c in customers],
+        "items": [i["Id"] for i in items],
+        "invoices": [i["Id"] for i in invoices],
     }
 
 
@@ -235,9 +249,9 @@ def test_tap_quickbooks_syncs_every_record_once_and_resumes_from_its_bookmarks(
     existing = {
         stream: {row["Id"] for row in api.query_all(entity)} for stream, entity in STREAMS.items()
     }
-    seeded = seed(api)
-    expected = {stream: existing[stream] | seeded[stream] for stream in STREAMS}
-    assert {stream: len(ids) for stream, ids in seeded.items()} == SEEDED
+    seeded = seed(api, lambda: emulator.state.clock.advance(timedelta(seconds=1)))
+    expected = {stream: existing[stream] | set(seeded[stream]) for stream in STREAMS}
+    assert {stream: len(set(ids)) for stream, ids in seeded.items()} == SEEDED
 
     tap = Tap(
         python,
@@ -275,10 +289,16 @@ def test_tap_quickbooks_syncs_every_record_once_and_resumes_from_its_bookmarks(
     }
     for stream in STREAMS:
         assert bookmarks[stream] == max(updated_at(r) for r in first_records[stream]), stream
+    at_bookmark = {
+        stream: {r["Id"] for r in first_records[stream] if updated_at(r) >= bookmarks[stream]}
+        for stream in STREAMS
+    }
+    # Each stream's last record was created a second after the others: it alone is the newest.
+    assert at_bookmark == {stream: {seeded[stream][-1]} for stream in STREAMS}
 
     # One customer changes after the bookmark; the emulated clock moves on so it is later.
     emulator.state.clock.advance(timedelta(seconds=2))
-    changed_id = sorted(seeded["customers"])[0]
+    changed_id = seeded["customers"][0]
     changed = next(r for r in api.query_all("Customer") if r["Id"] == changed_id)
     api.create(
         "Customer",
@@ -292,11 +312,10 @@ def test_tap_quickbooks_syncs_every_record_once_and_resumes_from_its_bookmarks(
 
     before_second = tap.config["refresh_token"]
     second = records_by_stream(tap.sync(catalog, state))
-    # The tap's filter is ``>=`` its bookmark, so the records stamped exactly at the bookmark
-    # come again; nothing older may, and the changed customer must.
+    # The tap's filter is ``>=`` its bookmark, so the record stamped exactly at the bookmark
+    # comes again; nothing older may, and the changed customer must.
     for stream in STREAMS:
-        at_bookmark = {r["Id"] for r in first_records[stream] if updated_at(r) >= bookmarks[stream]}
-        wanted = at_bookmark | ({changed_id} if stream == "customers" else set())
+        wanted = at_bookmark[stream] | ({changed_id} if stream == "customers" else set())
         emitted = Counter(record["Id"] for record in second[stream])
         assert set(emitted) == wanted, stream
         assert max(emitted.values(), default=1) == 1, f"{stream} records emitted twice"
