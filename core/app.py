@@ -7,6 +7,7 @@ import hashlib
 from flask import Flask
 
 from core.api import api
+from core.oauth_web import oauth_pages
 from core.services import Services
 
 
@@ -21,5 +22,6 @@ def create_app(services: Services) -> Flask:
     )
     app.extensions["integrations"] = services
     app.register_blueprint(api)
+    app.register_blueprint(oauth_pages)
     services.host.broadcast("register_web", app=app)
     return app

@@ -96,13 +96,28 @@ FORMATS = _format_checker()
 def validate(
     schema: Mapping[str, Any], values: Mapping[str, Any], *, step: str | None = None
 ) -> list[FieldError]:
-    """Per-field errors of ``values``; with ``step``, only the errors inside that step."""
+    """Per-field errors of ``values``; with ``step``, only the errors inside that step.
+
+    Every wizard step is validated, even one left out of ``values``: otherwise leaving a step out
+    would skip the fields it requires.
+    """
     validator = Draft202012Validator(schema, format_checker=FORMATS)
-    errors = [_field_error(e) for e in validator.iter_errors(values)]
+    errors = [_field_error(e) for e in validator.iter_errors(_with_every_step(schema, values))]
     if step is not None:
         prefix = f"/{step}"
         errors = [e for e in errors if e.pointer == prefix or e.pointer.startswith(prefix + "/")]
     return sorted(errors, key=lambda e: e.pointer)
+
+
+def _with_every_step(schema: Mapping[str, Any], values: Mapping[str, Any]) -> Any:
+    if not isinstance(values, Mapping):
+        return values
+    steps = {
+        name: {}
+        for name, sub in (schema.get("properties") or {}).items()
+        if isinstance(sub, Mapping) and sub.get("type") == "object" and name not in values
+    }
+    return {**values, **steps}
 
 
 def _field_error(error: ValidationError) -> FieldError:

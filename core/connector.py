@@ -57,6 +57,8 @@ class OAuthProvider:
     to the configuration fields holding the app's credentials. ``describe_account`` is called once
     after a successful exchange with the token response and the callback's query parameters, and
     returns the remote account's id and display name (for QuickBooks: realmId and company name).
+    ``revoke_body`` is how the revocation endpoint takes the token: RFC 7009 form fields, or a
+    JSON object ``{"token": ...}`` as Intuit's endpoint expects.
     """
 
     key: str
@@ -66,6 +68,7 @@ class OAuthProvider:
     client_id_field: str
     client_secret_field: str
     describe_account: Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, str]], Account]
+    revoke_body: Literal["form", "json"] = "form"
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ class ScheduleBook:
             enabled = jsonpointer.get(config, job.toggle_field, True) if job.toggle_field else True
             if not enabled:
                 continue
-            expression = cron.validate(jsonpointer.get(config, job.schedule_field) or "")
+            expression = cron.validate(_schedule_of(connector, config, job.schedule_field))
             timezone = (
                 jsonpointer.get(config, job.timezone_field, "UTC") if job.timezone_field else "UTC"
             )
@@ -109,3 +109,12 @@ class ScheduleBook:
         return list(
             session.scalars(select(Schedule).where(Schedule.installation_id == installation.id))
         )
+
+
+def _schedule_of(connector: Connector, config: Mapping[str, Any], pointer: str) -> str:
+    """The job's cron expression; a field left out falls back to its default, then hourly."""
+    value = jsonpointer.get(config, pointer)
+    if value in (None, ""):
+        field = jsonpointer.resolve_schema_pointer(connector.config_schema, pointer) or {}
+        value = field.get("default") or cron.DEFAULT_SCHEDULE
+    return value

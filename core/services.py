@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from core.config import ConfigStore
 from core.installations import InstallationService
+from core.oauth import OAuthService
 from core.oauth_store import ConnectionStore
 from core.plugins import PluginHost
 from core.runner import Runner
@@ -31,6 +32,7 @@ class Services:
     connections: ConnectionStore
     schedules: ScheduleBook
     installations: InstallationService
+    oauth: OAuthService
     runner: Runner
 
 
@@ -49,6 +51,7 @@ def build(
     configs = ConfigStore(ring)
     connections = ConnectionStore(ring)
     schedules = ScheduleBook()
+    installations = InstallationService(host, configs, connections, schedules)
     return Services(
         settings=settings,
         db=db,
@@ -57,6 +60,7 @@ def build(
         configs=configs,
         connections=connections,
         schedules=schedules,
-        installations=InstallationService(host, configs, connections, schedules),
+        installations=installations,
+        oauth=OAuthService(db, host, installations, connections),
         runner=Runner(db, host, configs),
     )

@@ -169,6 +169,24 @@ class OAuthConnection(Base):
     refreshed_at: Mapped[datetime | None] = mapped_column()
 
 
+class OAuthState(Base):
+    """A pending authorization: the ``state`` sent to the provider, bound to one browser session
+    and one installation, usable once. Only a hash of the state is stored."""
+
+    __tablename__ = "oauth_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    installation_id: Mapped[int] = mapped_column(
+        ForeignKey("installations.id", ondelete="CASCADE"), index=True
+    )
+    provider: Mapped[str] = mapped_column(String(64))
+    binding_hash: Mapped[str] = mapped_column(String(64))
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column()
+
+
 class Schedule(Base):
     """When one job of an installation runs next; rewritten whenever the configuration changes."""
 
