@@ -10,68 +10,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from accounting_support import new_customer, new_invoice, pay, ref, sales_line
 from quickbooks.objects.account import Account
-from quickbooks.objects.base import Ref
 from quickbooks.objects.company_info import CompanyInfo
 from quickbooks.objects.customer import Customer
-from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
-from quickbooks.objects.payment import Payment, PaymentLine
+from quickbooks.objects.payment import Payment
 from quickbooks.objects.paymentmethod import PaymentMethod
 from quickbooks.objects.preferences import Preferences
 from quickbooks.objects.salesreceipt import SalesReceipt
-from quickbooks.objects.tax import TxnTaxDetail
 from quickbooks.objects.taxcode import TaxCode
 from quickbooks.objects.taxrate import TaxRate
-
-
-def ref(value: str) -> Ref:
-    reference = Ref()
-    reference.value = value
-    return reference
-
-
-def new_customer(qb, name: str = "Amy's Bird Sanctuary") -> Customer:
-    customer = Customer()
-    customer.DisplayName = name
-    return customer.save(qb=qb)
-
-
-def sales_line(amount: float, qty: float = 0, price: float = 0, item: str = "1", tax="NON"):
-    line = SalesItemLine()
-    line.Amount = amount
-    line.SalesItemLineDetail = SalesItemLineDetail()
-    line.SalesItemLineDetail.ItemRef = ref(item)
-    line.SalesItemLineDetail.Qty = qty
-    line.SalesItemLineDetail.UnitPrice = price
-    if tax:
-        line.SalesItemLineDetail.TaxCodeRef = ref(tax)
-    return line
-
-
-def new_invoice(qb, customer: Customer, *lines, tax_code: str | None = None) -> Invoice:
-    invoice = Invoice()
-    invoice.CustomerRef = customer.to_ref()
-    invoice.Line = list(lines) or [sales_line(100)]
-    if tax_code:
-        invoice.TxnTaxDetail = TxnTaxDetail()
-        invoice.TxnTaxDetail.TxnTaxCodeRef = ref(tax_code)
-    return invoice.save(qb=qb)
-
-
-def pay(qb, customer: Customer, amount: float, *applied: tuple[Invoice, float]) -> Payment:
-    payment = Payment()
-    payment.CustomerRef = customer.to_ref()
-    payment.TotalAmt = amount
-    for invoice, part in applied:
-        line = PaymentLine()
-        line.Amount = part
-        line.LinkedTxn.append(invoice.to_linked_txn())
-        line.LinkedTxn[0].TxnLineId = None
-        payment.Line.append(line)
-    return payment.save(qb=qb)
-
 
 # -- Customer ------------------------------------------------------------------------------------
 
