@@ -23,7 +23,7 @@ from quickbooks.objects.salesreceipt import SalesReceipt
 from quickbooks.objects.taxcode import TaxCode
 from quickbooks.objects.taxrate import TaxRate
 
-# -- Customer ------------------------------------------------------------------------------------
+# -- Customer -------------------------------------------------------------------------------------
 
 
 def test_customer_created_by_python_quickbooks_reads_back_with_server_fields(qb_client):
@@ -87,7 +87,7 @@ def test_sub_customer_gets_a_qualified_name_and_level(qb_client):
     assert job.Level == 1
 
 
-# -- Item, Account, PaymentMethod, TaxCode, TaxRate ---------------------------------------------
+# -- Item, Account, PaymentMethod, TaxCode, TaxRate -----------------------------------------------
 
 
 def test_item_created_and_listed_with_sku_projection(qb_client):

@@ -112,6 +112,7 @@ def _seed(company: Company, preferences: dict | None, clock: Clock) -> None:
                 "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp},
             }
             store.put(entity, obj)
+            store.log_change(now.timestamp(), entity, obj["Id"], "Create")
             if obj["Id"].isdigit():
                 top[entity] = max(top.get(entity, 0), int(obj["Id"]))
         for entity, value in top.items():
