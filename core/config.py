@@ -66,6 +66,21 @@ def defaults(schema: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+def with_defaults(schema: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with the schema's defaults filled in wherever a field is missing."""
+    return _deep_merge(defaults(schema), values)
+
+
+def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
 def secret_pointers(schema: Mapping[str, Any], prefix: str = "") -> list[str]:
     """JSON pointers of every ``writeOnly`` field (through nested ``properties``)."""
     found = []

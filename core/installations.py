@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.config import ConfigStore, SaveResult, defaults, merge_secrets
+from core.config import ConfigStore, SaveResult, defaults, with_defaults
 from core.connector import InstallationInfo
 from core.oauth_store import ConnectionStore
 from core.plugins import PluginHost
@@ -165,7 +165,7 @@ class InstallationService:
         self.save_config(
             session,
             installation,
-            merge_secrets(defaults(connector.config_schema), migrated or current),
+            with_defaults(connector.config_schema, migrated or current),
             actor=actor,
             note=f"upgraded from {old_version} to {connector.version}",
         )
