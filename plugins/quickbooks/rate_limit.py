@@ -126,9 +126,10 @@ class RateLimiter:
             self._condition.notify_all()
 
     def hold(self, seconds: float) -> None:
-        """Send nothing for ``seconds`` (real time): QBO throttled the realm anyway."""
+        """Send nothing for ``seconds`` (scaled like the windows): QBO throttled us anyway."""
         with self._condition:
-            self._held_until = max(self._held_until, time.monotonic() + seconds)
+            until = time.monotonic() + seconds / self.limits.time_scale
+            self._held_until = max(self._held_until, until)
 
 
 _registry: dict[str, RateLimiter] = {}
