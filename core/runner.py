@@ -12,6 +12,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,9 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from core.config import ConfigStore, split_secrets
 from core.connector import InstallationInfo, JobDefinition
 from core.installations import info
+from core.oauth import ConnectionTokens, NeedsReconnect, OAuthService
 from core.plugins import PluginHost
 from core.store.database import Database
-from core.store.models import Installation, Run, RunLog, utcnow
+from core.store.models import ConfigVersion, Installation, Run, RunLog, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,12 @@ class Redactor:
 
 
 class RunLogger:
-    """Log lines of one run, bounded and redacted, written as they happen."""
+    """Log lines of one run, bounded and redacted, written as they happen.
 
-    def __init__(self, db: Database, run_id: int, redact: Redactor) -> None:
+    Without a run (an action pressed by an admin) lines go to the process log only.
+    """
+
+    def __init__(self, db: Database, run_id: int | None, redact: Redactor) -> None:
         self.db, self.run_id, self.redact = db, run_id, redact
         self.written = 0
         self._lock = threading.Lock()
@@ -67,8 +72,9 @@ class RunLogger:
                 return
             if self.written == MAX_LOG_LINES:
                 level, text = "warning", f"log limit of {MAX_LOG_LINES} lines reached"
-            with self.db.session() as session:
-                session.add(RunLog(run_id=self.run_id, level=level, message=text))
+            if self.run_id is not None:
+                with self.db.session() as session:
+                    session.add(RunLog(run_id=self.run_id, level=level, message=text))
         getattr(log, level)("run %s: %s", self.run_id, text)
 
     def info(self, message: str, *args: Any) -> None:
@@ -79,6 +85,15 @@ class RunLogger:
 
     def error(self, message: str, *args: Any) -> None:
         self.log("error", message, *args)
+
+
+@dataclass(frozen=True)
+class ConnectedAccount:
+    """A remote account an installation is connected to, and how to get its tokens."""
+
+    account_id: str
+    account_name: str
+    tokens: ConnectionTokens
 
 
 class JobContext:
@@ -92,12 +107,12 @@ class JobContext:
         self,
         *,
         db: Database,
-        run_id: int,
+        run_id: int | None,
         installation: InstallationInfo,
         config: Mapping[str, Any],
         secrets: Mapping[str, Any],
         logger: RunLogger,
-        services: Mapping[str, Any],
+        oauth: OAuthService,
     ) -> None:
         self.db = db
         self.run_id = run_id
@@ -106,7 +121,21 @@ class JobContext:
         self._secrets = secrets
         self.log = logger
         self.counts: Counter[str] = Counter()
-        self.services = services
+        self.oauth = oauth
+
+    def connection(self, provider: str) -> ConnectedAccount:
+        """The installation's connection through ``provider``: the remote account and a token
+        source that refreshes (single-flight) when needed. Raises ``NeedsReconnect``."""
+        with self.db.session() as session:
+            connection = self.oauth.connections.get(session, self.installation.id, provider)
+            if connection is None:
+                raise NeedsReconnect("not connected")
+            if connection.status == "needs_reconnect":
+                raise NeedsReconnect(connection.status_reason or "needs reconnect")
+            account = (connection.account_id, connection.account_name)
+        return ConnectedAccount(
+            *account, ConnectionTokens(self.oauth, self.installation.id, provider)
+        )
 
     def secret(self, pointer: str) -> Any:
         """A secret of the configuration by JSON pointer (``None`` when not set)."""
@@ -118,6 +147,8 @@ class JobContext:
 
     def progress(self, done: int, total: int | None = None, message: str = "") -> None:
         """Report progress of a long run; also saves the counts so far."""
+        if self.run_id is None:
+            return
         with self.db.session() as session:
             run = session.get(Run, self.run_id)
             run.progress = {"done": done, "total": total, "message": message}
@@ -125,6 +156,8 @@ class JobContext:
 
     def cancelled(self) -> bool:
         """True once the admin asked to cancel; jobs check it between records."""
+        if self.run_id is None:
+            return False
         with self.db.session() as session:
             return bool(session.scalar(select(Run.cancel_requested).where(Run.id == self.run_id)))
 
@@ -137,14 +170,9 @@ class Runner:
     """Creates and executes runs."""
 
     def __init__(
-        self,
-        db: Database,
-        host: PluginHost,
-        configs: ConfigStore,
-        services: Mapping[str, Any] | None = None,
+        self, db: Database, host: PluginHost, configs: ConfigStore, oauth: OAuthService
     ) -> None:
-        self.db, self.host, self.configs = db, host, configs
-        self.services = dict(services or {})
+        self.db, self.host, self.configs, self.oauth = db, host, configs, oauth
 
     def request(
         self,
@@ -185,19 +213,8 @@ class Runner:
             with self.db.session() as session:
                 return session.get(Run, run_id)
         run, installation, job, version = started
-        connector = self.host.connector(installation.connector_id)
-        full = self.configs.full(version)
-        public, secrets = split_secrets(connector.config_schema, full)
-        logger = RunLogger(self.db, run.id, Redactor(secrets.values()))
-        context = JobContext(
-            db=self.db,
-            run_id=run.id,
-            installation=info(installation),
-            config=public,
-            secrets=secrets,
-            logger=logger,
-            services=self.services,
-        )
+        context = self.context(installation, version, run.id)
+        logger = context.log
         status, error = "succeeded", None
         try:
             job.run(context)
@@ -217,6 +234,22 @@ class Runner:
             run.finished_at = utcnow()
             run.lease_owner = None
         return run
+
+    def context(
+        self, installation: Installation, version: ConfigVersion, run_id: int | None
+    ) -> JobContext:
+        """The context a job (or, without a run, an action) of ``installation`` receives."""
+        connector = self.host.connector(installation.connector_id)
+        public, secrets = split_secrets(connector.config_schema, self.configs.full(version))
+        return JobContext(
+            db=self.db,
+            run_id=run_id,
+            installation=info(installation),
+            config=public,
+            secrets=secrets,
+            logger=RunLogger(self.db, run_id, Redactor(secrets.values())),
+            oauth=self.oauth,
+        )
 
     def _claim(self, run_id: int) -> tuple[Run, Installation, JobDefinition, Any] | None:
         """Move a queued run to running unless another run of its job is running."""

@@ -52,6 +52,7 @@ def build(
     connections = ConnectionStore(ring)
     schedules = ScheduleBook()
     installations = InstallationService(host, configs, connections, schedules)
+    oauth = OAuthService(db, host, installations, connections)
     return Services(
         settings=settings,
         db=db,
@@ -61,6 +62,6 @@ def build(
         connections=connections,
         schedules=schedules,
         installations=installations,
-        oauth=OAuthService(db, host, installations, connections),
-        runner=Runner(db, host, configs),
+        oauth=oauth,
+        runner=Runner(db, host, configs, oauth),
     )

@@ -16,8 +16,9 @@ import click
 import httpx
 
 from core import hookimpl
-from core.connector import Account, OAuthProvider, Service
+from core.connector import Account, Action, OAuthProvider, Service
 from plugins.quickbooks import environments
+from plugins.quickbooks.test_connection import test_connection
 
 HERE = Path(__file__).parent
 ACCOUNTING_SCOPE = "com.intuit.quickbooks.accounting"
@@ -71,6 +72,19 @@ def register_oauth_providers(register: Callable[[OAuthProvider], None]) -> None:
             client_id_field="/quickbooks/client_id",
             client_secret_field="/quickbooks/client_secret",
             describe_account=_describe_account,
+            revoke_body="json",
+        )
+    )
+
+
+@hookimpl
+def register_actions(register: Callable[[Action], None]) -> None:
+    register(
+        Action(
+            key="test_connection",
+            title="Test connection",
+            run=test_connection,
+            description="Reads CompanyInfo and Preferences and reports what the sync needs.",
         )
     )
 
