@@ -8,6 +8,7 @@ Fault leaves the company exactly as it was. The HTTP routes and batch both call 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -15,19 +16,18 @@ from . import faults, rules, values
 from .books import Books, Rules
 from .companies import Company
 from .entities import Entity, Kind
-from .lists import AccountRules, CustomerRules, ItemRules, PaymentMethodRules, ReadOnlyRules
+from .lists import AccountRules, CustomerRules, ItemRules, PaymentMethodRules
 from .payments import PaymentRules
 from .sales import InvoiceRules, SalesReceiptRules
 from .singletons import CompanyInfoRules, PreferencesRules
 from .store import TOMBSTONE
 
+#: Each writable entity's rules (TaxCode/TaxRate are read-only: created by QBO's tax service).
 RULES: dict[str, Rules] = {
     "Customer": CustomerRules(),
     "Item": ItemRules(),
     "Account": AccountRules(),
     "PaymentMethod": PaymentMethodRules(),
-    "TaxCode": ReadOnlyRules("TaxCode"),
-    "TaxRate": ReadOnlyRules("TaxRate"),
     "Invoice": InvoiceRules(),
     "Payment": PaymentRules(),
     "SalesReceipt": SalesReceiptRules(),
@@ -55,7 +55,7 @@ def rows(company: Company, entity: Entity) -> list[dict]:
 
 
 def create(
-    company: Company, entity: Entity, body: dict, now: datetime, include: set[str] = frozenset()
+    company: Company, entity: Entity, body: dict, now: datetime, include: Collection[str] = ()
 ) -> dict:
     """A new object from ``body`` (2020/6240/2050/... when the rules refuse it)."""
     if entity.kind in (Kind.READ_ONLY, Kind.SINGLETON):
@@ -71,7 +71,7 @@ def create(
 
 
 def update(
-    company: Company, entity: Entity, body: dict, now: datetime, include: set[str] = frozenset()
+    company: Company, entity: Entity, body: dict, now: datetime, include: Collection[str] = ()
 ) -> dict:
     """A full update, or a sparse one when ``body["sparse"]`` is true.
 

@@ -159,5 +159,5 @@ class Rules:
         """Side effects once ``old`` is gone."""
 
     def void(self, books: Books, old: dict) -> dict:
-        """The voided version of ``old`` (only voidable transactions override this)."""
-        raise rules.unsupported("Void", type(self).__name__)
+        """The voided version of ``old`` (voidable transactions implement this)."""
+        raise NotImplementedError

@@ -7,8 +7,6 @@ their name [U: the facts leave it open; keeping it is the stricter reading].
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import balances, faults, rules, seed, values
 from .books import Books, Rules
 
@@ -277,13 +275,3 @@ class PaymentMethodRules(Rules):
         rules.check_enum(obj, "Type", PAYMENT_METHOD_TYPES)
         obj["Active"] = values.boolean(obj.get("Active"), True)
         return obj
-
-
-class ReadOnlyRules(Rules):
-    """TaxCode and TaxRate: read and query only (created through the tax service, facts §3.4)."""
-
-    def __init__(self, entity: str) -> None:
-        self.entity = entity
-
-    def prepare(self, books: Books, body: dict, old: dict | None, include: set[str]) -> Any:
-        raise rules.unsupported("Update" if old else "Create", self.entity)

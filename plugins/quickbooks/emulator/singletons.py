@@ -31,13 +31,15 @@ COMPANY_INFO_WRITABLE = frozenset(
 
 
 class CompanyInfoRules(Rules):
-    """CompanyInfo: CompanyName required; QBO-owned fields are kept from the current object."""
+    """CompanyInfo: CompanyName required; QBO-owned fields are kept from the current object.
+
+    Only ever updated (``old`` is the current object): :func:`.accounting.create` refuses
+    singletons.
+    """
 
     def prepare(self, books: Books, body: dict, old: dict | None, include: set[str]) -> dict:
-        if old is None:
-            raise rules.unsupported("Create", "CompanyInfo")
         changes = {key: value for key, value in body.items() if key in COMPANY_INFO_WRITABLE}
-        obj = {**rules.without(old, rules.SERVER_FIELDS), **changes}
+        obj = {**rules.without(old or {}, rules.SERVER_FIELDS), **changes}
         if not obj.get("CompanyName"):
             raise faults.required("CompanyName")
         rules.check_lengths(obj, {"CompanyName": 1024, "LegalName": 1024})
@@ -48,8 +50,6 @@ class PreferencesRules(Rules):
     """Preferences: the request's groups are deep-merged over the current preferences."""
 
     def prepare(self, books: Books, body: dict, old: dict | None, include: set[str]) -> dict:
-        if old is None:
-            raise rules.unsupported("Create", "Preferences")
         return deep_merge(
-            rules.without(old, rules.SERVER_FIELDS), rules.without(body, rules.SERVER_FIELDS)
+            rules.without(old or {}, rules.SERVER_FIELDS), rules.without(body, rules.SERVER_FIELDS)
         )
