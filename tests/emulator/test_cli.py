@@ -73,6 +73,17 @@ def test_help_lists_the_options():
         assert option in result.output
 
 
+def test_integrations_cli_offers_the_command():
+    integrations = Path(sys.executable).with_name("integrations")
+
+    result = subprocess.run(
+        [str(integrations), "qbo-emulator", "--help"], capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "--time-scale" in result.stdout
+
+
 def test_client_id_without_secret_is_a_usage_error():
     result = CliRunner().invoke(qbo_emulator, ["--client-id", "abc"])
 

@@ -14,7 +14,13 @@ from .state import EmulatorState
 
 @click.command("qbo-emulator")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=5099, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--port",
+    default=5099,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0 picks a free one).",
+)
 @click.option(
     "--data",
     type=click.Path(dir_okay=False),
