@@ -49,9 +49,9 @@ def read(company: Company, entity: Entity, entity_id: str) -> dict:
 
 
 def rows(company: Company, entity: Entity) -> list[dict]:
-    """Every live object of ``entity`` (what a query filters)."""
+    """Every live object of ``entity`` (what a query filters): read-only, not copies."""
     with company.lock:
-        return company.store.all(entity.name)
+        return company.store.snapshot(entity.name)
 
 
 def create(

@@ -6,7 +6,8 @@ simple: persistence writes the rows a write touched, and a failed request is und
 back the rows it had touched before the error, so a Fault raised half-way through (a bad
 reference on the third line, a payment over the balance) never leaves half a change behind.
 
-Objects are copied in and out: callers can never mutate stored state by accident.
+Objects are copied in and out (except :meth:`EntityStore.snapshot`, for queries over many rows):
+callers can never mutate stored state by accident.
 """
 
 from __future__ import annotations
@@ -73,10 +74,15 @@ class EntityStore:
         """A copy of the object, or None."""
         return self.get_row(entity, str(entity_id))
 
-    def all(self, entity: str) -> list[dict]:
-        """Copies of every stored object of ``entity``, in Id order."""
+    def snapshot(self, entity: str) -> list[dict]:
+        """The stored objects of ``entity`` themselves, in Id order, for read-only use.
+
+        Safe to use after the lock is released: a stored object is never changed in place (every
+        write stores a new copy), so a snapshot is a consistent view of the moment it was taken.
+        Callers must not mutate what they get; the query engine copies the rows it returns.
+        """
         table = self._tables.get(entity, {})
-        return [copy.deepcopy(table[key]) for key in sorted(table, key=_id_order)]
+        return [table[key] for key in sorted(table, key=_id_order)]
 
     def put(self, entity: str, obj: dict) -> None:
         """Store ``obj`` under its ``Id``."""
