@@ -262,3 +262,36 @@ def test_a_token_for_another_company_is_refused_with_403_3100(
     assert error.error_code == 10000
     assert "403" in error.message
     assert "3100" in error.message
+
+
+# -- Raw HTTP: what python-quickbooks cannot send -------------------------------------------------
+
+
+def api(emulator, company: str, tokens: dict, method: str, path: str, **kwargs) -> httpx.Response:
+    """A request to the company's Accounting API with a valid token."""
+    headers = {"Authorization": f"Bearer {tokens['access_token']}", "Accept": "application/json"}
+    headers.update(kwargs.pop("headers", {}))
+    return httpx.request(
+        method, f"{emulator.url}/v3/company/{company}/{path}", headers=headers, **kwargs
+    )
+
+
+@pytest.mark.parametrize("path", ["vendorx", "Invoice"])
+def test_unknown_or_capitalised_entity_paths_answer_a_json_fault(emulator, company, tokens, path):
+    reply = api(emulator, company, tokens, "POST", path, json={"Name": "x"})
+    assert reply.status_code == 400
+    assert reply.json()["Fault"]["Error"][0]["code"] == "500"
+
+
+def test_get_query_with_minorversion_is_answered(emulator, company, tokens):
+    params = {"query": "select * from Item where Name = 'services'", "minorversion": "75"}
+    reply = api(emulator, company, tokens, "GET", "query", params=params)
+    assert reply.status_code == 200
+    assert [item["Name"] for item in reply.json()["QueryResponse"]["Item"]] == ["Services"]
+
+
+def test_malformed_json_body_is_refused_with_a_fault(emulator, company, tokens):
+    headers = {"Content-Type": "application/json"}
+    reply = api(emulator, company, tokens, "POST", "customer", content=b"{no", headers=headers)
+    assert reply.status_code == 400
+    assert reply.json()["Fault"]["Error"][0]["code"] == "2010"
