@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
 from collections.abc import Callable
 
 import click
@@ -47,10 +49,11 @@ def run_server(
     start_services: bool = True,
     threads: int = 8,
 ) -> None:
-    """Serve until interrupted, then stop the scheduler and services cleanly."""
+    """Serve until interrupted (Ctrl-C or SIGTERM), then stop the scheduler and services cleanly."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     ensure_demo_tenant(services)
     stops: list[Callable[[], None]] = []
+    _stop_on_sigterm()
     try:
         if start_services:
             settings = {"data_dir": str(services.settings.data_dir)}
@@ -66,3 +69,18 @@ def run_server(
     finally:
         for stop in reversed(stops):
             stop()
+
+
+def _stop_on_sigterm() -> None:
+    """Make SIGTERM (what process managers send) stop the server like Ctrl-C does.
+
+    Python's default for SIGTERM ends the process at once: the scheduler and plugin services
+    would not be stopped and runs in progress would be left "running".
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
