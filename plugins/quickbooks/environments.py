@@ -8,12 +8,15 @@ emulator, so that tokens are never sent in clear over a network.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+import httpx
 
 from core.connector import OAuthEndpoints
 
@@ -92,6 +95,35 @@ def resolve(config: Mapping[str, Any]) -> Environment:
         check_override_url("/advanced/api_base_url", override, emulator=name == "emulator")
         env = Environment(env.name, override.rstrip("/"), env.oauth, env.app_url)
     return env
+
+
+def oauth_endpoints(config: Mapping[str, Any]) -> OAuthEndpoints:
+    """The OAuth endpoints: from the discovery document when one is configured, otherwise the
+    environment's published endpoints."""
+    url = config.get("advanced", {}).get("discovery_url") or ""
+    if not url:
+        return resolve(config).oauth
+    emulator = config.get("initial", {}).get("environment") == "emulator"
+    check_override_url("/advanced/discovery_url", url, emulator=emulator)
+    return _discover(url)
+
+
+@functools.lru_cache(maxsize=32)
+def _discover(url: str) -> OAuthEndpoints:
+    response = httpx.get(url, headers={"Accept": "application/json"}, timeout=30)
+    response.raise_for_status()
+    document = response.json()
+    missing = [k for k in ("authorization_endpoint", "token_endpoint") if not document.get(k)]
+    if missing:
+        raise EnvironmentError(
+            "/advanced/discovery_url", f"the discovery document has no {', '.join(missing)}"
+        )
+    return OAuthEndpoints(
+        authorize_url=document["authorization_endpoint"],
+        token_url=document["token_endpoint"],
+        revoke_url=document.get("revocation_endpoint"),
+        userinfo_url=document.get("userinfo_endpoint"),
+    )
 
 
 def check_override_url(pointer: str, url: str, *, emulator: bool) -> None:

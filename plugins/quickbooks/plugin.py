@@ -39,10 +39,6 @@ def connector_config_schema() -> Mapping[str, Any]:
     return _load("config.schema.json")
 
 
-def _endpoints(config: Mapping[str, Any]):
-    return environments.resolve(config).oauth
-
-
 def _describe_account(
     config: Mapping[str, Any], tokens: Mapping[str, Any], callback: Mapping[str, str]
 ) -> Account:
@@ -67,7 +63,7 @@ def register_oauth_providers(register: Callable[[OAuthProvider], None]) -> None:
         OAuthProvider(
             key="quickbooks",
             title="QuickBooks",
-            endpoints=_endpoints,
+            endpoints=environments.oauth_endpoints,
             scopes=(ACCOUNTING_SCOPE,),
             client_id_field="/quickbooks/client_id",
             client_secret_field="/quickbooks/client_secret",

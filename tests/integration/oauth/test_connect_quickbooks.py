@@ -201,3 +201,25 @@ def test_loopback_override_is_accepted_for_the_emulator():
     }
 
     assert environments.resolve(config).api_base == "http://127.0.0.1:6000/v3"
+
+
+def test_oauth_endpoints_come_from_the_discovery_document_when_one_is_set(emulator):
+    config = {
+        "initial": {"environment": "emulator"},
+        "advanced": {"discovery_url": f"{emulator.url}/.well-known/openid_configuration"},
+    }
+
+    endpoints = environments.oauth_endpoints(config)
+
+    assert endpoints.token_url.endswith("/oauth2/v1/tokens/bearer")
+    assert endpoints.revoke_url and endpoints.authorize_url
+
+
+def test_a_plain_http_discovery_url_is_refused_outside_the_emulator():
+    config = {
+        "initial": {"environment": "sandbox"},
+        "advanced": {"discovery_url": "http://developer.example.com/.well-known/x"},
+    }
+
+    with pytest.raises(environments.EnvironmentError, match="/advanced/discovery_url"):
+        environments.oauth_endpoints(config)
