@@ -363,11 +363,24 @@ class QBOClient:
 
         Operations go ``batch_size`` (at most 30) to a request. QBO runs a request's items
         independently and in no set order, so an item must not depend on another's result.
-        A failure of a whole request (auth, retries exhausted) is raised, not returned.
+        When a whole request fails, each of its operations gets that error, and so do the
+        operations not yet sent if the error is retryable or ends the connection: raising
+        instead would hide which earlier requests were performed, and a caller repeating them
+        would write twice.
         """
         results: list[BatchResult] = []
+        stopped: QBOError | None = None
         for start in range(0, len(operations), self.batch_size):
-            results.extend(self._batch_chunk(operations[start : start + self.batch_size]))
+            chunk = operations[start : start + self.batch_size]
+            if stopped is not None:
+                results.extend([stopped] * len(chunk))
+                continue
+            try:
+                results.extend(self._batch_chunk(chunk))
+            except QBOError as error:
+                results.extend([error] * len(chunk))
+                if error.retryable or error.connection_level:
+                    stopped = error
         return results
 
     def _batch_chunk(self, chunk: Sequence[BatchOperation]) -> list[BatchResult]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from plugins.quickbooks.client import BatchOperation, QBOClient
@@ -252,3 +253,35 @@ def test_an_error_is_a_qbo_error_with_intuit_s_transaction_id(client):
 
     assert caught.value.intuit_tid
     assert caught.value.intuit_tid in str(caught.value)
+
+
+class FailSecondBatch(httpx.HTTPTransport):
+    """A network on which the second batch request gets a 503 (the first and third pass)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/batch"):
+            self.batches += 1
+            if self.batches == 2:
+                return httpx.Response(503, text="Service Unavailable")
+        return super().handle_request(request)
+
+
+def test_batch_request_that_fails_marks_its_operations_and_those_not_sent(make_client, client):
+    network = FailSecondBatch()
+    failing = make_client(http=httpx.Client(transport=network), max_retries=0)
+    tag = uuid.uuid4().hex[:6]
+    operations = [
+        BatchOperation.create("Customer", {"DisplayName": f"Split {tag} {n:02d}"})
+        for n in range(65)
+    ]
+
+    results = failing.batch(operations)
+
+    assert len(results) == 65 and network.batches == 2  # the third request was not sent
+    assert all(isinstance(r, dict) for r in results[:30])
+    assert all(isinstance(r, QBOError) and r.retryable for r in results[30:])
+    assert client.count("Customer", f"DisplayName LIKE 'Split {tag}%'") == 30
