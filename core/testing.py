@@ -37,7 +37,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
-from core.config import defaults
+from core.config import with_defaults
 from core.plugins import PluginHost
 from core.services import Services, build
 from core.settings import Settings
@@ -136,7 +136,7 @@ def install_connector(
                 session, tenant_id, connector_id, actor="test"
             )
             schema = integrations.host.connector(connector_id).config_schema
-            values = _deep_merge(defaults(schema), dict(config or {}))
+            values = with_defaults(schema, dict(config or {}))
             integrations.installations.save_config(session, installation, values, actor="test")
             return installation
 
@@ -154,13 +154,3 @@ def run_job(integrations: Services) -> Callable[[int, str], RunOutcome]:
         return RunOutcome(finished, integrations.runner.logs(finished.id))
 
     return run
-
-
-def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = _deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
