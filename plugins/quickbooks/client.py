@@ -430,34 +430,15 @@ class QBOClient:
         refreshed = False
         attempt = 0
         while True:
-            try:
-                response = self._send(
-                    method, path, query, headers, token, json_body, content, batch
-                )
-            except httpx.TimeoutException:
-                error: QBOError = TransportError(
-                    None, TIMEOUT_CODE, f"QuickBooks did not answer within {self.timeout:g} s"
-                )
-            except httpx.TransportError as exc:
-                error = TransportError(
-                    None, TRANSPORT_CODE, f"Could not reach QuickBooks ({type(exc).__name__})"
-                )
-            else:
-                if response.status_code < 400:
-                    return response
-                error = response_error(
-                    response.status_code,
-                    response.content,
-                    response.headers.get("content-type", ""),
-                    response.headers.get("intuit_tid"),
-                ).scrubbed(tuple(seen_tokens))
-                if isinstance(error, RetryableError):
-                    error.retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if response.status_code == 401 and not refreshed:
-                    refreshed = True
-                    token = self._refresh(error, seen_tokens)
-                    seen_tokens.append(token)
-                    continue
+            outcome = self._attempt(method, path, query, headers, token, json_body, content, batch)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            error = outcome.scrubbed(tuple(seen_tokens))
+            if error.status == 401 and not refreshed:
+                refreshed = True
+                token = self._refresh(error, seen_tokens)
+                seen_tokens.append(token)
+                continue
             if not isinstance(error, RetryableError) or attempt >= self.max_retries:
                 raise error
             delay = self._backoff.delay(attempt, error.retry_after)
@@ -469,6 +450,39 @@ class QBOClient:
             token = self._tokens.access_token()
             if token not in seen_tokens:
                 seen_tokens.append(token)
+
+    def _attempt(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        token: str,
+        json_body: Any,
+        content: bytes | None,
+        batch: bool,
+    ) -> httpx.Response | QBOError:
+        """One try: the 2xx/3xx response, or the typed error it (or the network) amounted to."""
+        try:
+            response = self._send(method, path, query, headers, token, json_body, content, batch)
+        except httpx.TimeoutException:
+            return TransportError(
+                None, TIMEOUT_CODE, f"QuickBooks did not answer within {self.timeout:g} s"
+            )
+        except httpx.TransportError as exc:
+            return TransportError(
+                None, TRANSPORT_CODE, f"Could not reach QuickBooks ({type(exc).__name__})"
+            )
+        if response.status_code < 400:
+            return response
+        error = response_error(
+            response.status_code,
+            response.content,
+            response.headers.get("content-type", ""),
+            response.headers.get("intuit_tid"),
+        )
+        error.retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return error
 
     def _send(
         self,

@@ -75,6 +75,8 @@ class QBOError(Exception):
         self.intuit_tid = intuit_tid
         self.fault_type = fault_type
         self.errors = errors or (ErrorEntry(code, message, detail, element),)
+        #: Seconds the service asked us to wait (``Retry-After``), when it said so.
+        self.retry_after: float | None = None
         super().__init__(self.describe())
 
     def describe(self) -> str:
@@ -96,7 +98,7 @@ class QBOError(Exception):
         if not any(secret and secret in str(self) for secret in secrets):
             return self
         clean = _Scrubber(secrets)
-        return type(self)(
+        cleaned = type(self)(
             self.status,
             self.code,
             clean(self.message),
@@ -109,15 +111,14 @@ class QBOError(Exception):
                 for e in self.errors
             ),
         )
+        cleaned.retry_after = self.retry_after
+        return cleaned
 
 
 class RetryableError(QBOError):
     """The service could not answer now (throttled, failing, or too slow); retry later."""
 
     retryable = True
-
-    #: Seconds the service asked us to wait (``Retry-After``), when it said so.
-    retry_after: float | None = None
 
 
 class ThrottledError(RetryableError):

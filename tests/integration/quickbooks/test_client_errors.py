@@ -8,12 +8,14 @@ from __future__ import annotations
 import logging
 import uuid
 
+import httpx
 import pytest
 
-from plugins.quickbooks.client import QBOClient, StaticTokenSource
+from plugins.quickbooks.client import BatchOperation, QBOClient, StaticTokenSource
 from plugins.quickbooks.qbo_errors import (
     AuthError,
     ErrorEntry,
+    InvalidResponseError,
     NotFoundError,
     QBOError,
     RecordError,
@@ -302,3 +304,46 @@ def test_gateway_lower_case_fault_and_xml_fault_parse_alike():
 
 def _requestid(query: str) -> str:
     return next(p.split("=", 1)[1] for p in query.split("&") if p.startswith("requestid="))
+
+
+def client_answering(reply: httpx.Response) -> QBOClient:
+    """A client whose every request gets ``reply`` (to check what it does with odd answers)."""
+    return QBOClient(
+        "https://qbo.example/v3",
+        f"odd-{uuid.uuid4().hex[:6]}",
+        StaticTokenSource("t"),
+        http=httpx.Client(transport=httpx.MockTransport(lambda request: reply)),
+    )
+
+
+@pytest.mark.parametrize(
+    "reply, message",
+    [
+        (httpx.Response(200, json={"time": "2025-01-01T00:00:00Z"}), "holds no Customer"),
+        (httpx.Response(200, json={"Customer": "1"}), "holds no Customer"),
+        (httpx.Response(200, text="<html>maintenance</html>"), "not JSON"),
+        (httpx.Response(200, json=[1, 2]), "no object"),
+    ],
+)
+def test_a_create_reply_without_the_entity_is_an_invalid_response_error(reply, message):
+    with pytest.raises(InvalidResponseError, match=message) as caught:
+        client_answering(reply).create("Customer", {"DisplayName": "x"})
+
+    assert_kind(caught.value)  # neither retried nor blamed on the record or the connection
+
+
+def test_a_fault_inside_a_200_reply_is_raised_typed():
+    fault = {"Fault": {"Error": [{"Message": "Stale", "code": "5010"}], "type": "Validation"}}
+
+    with pytest.raises(StaleObjectError):
+        client_answering(httpx.Response(200, json=fault)).read("Customer", "1")
+
+
+def test_a_batch_reply_missing_an_item_gives_that_operation_an_error():
+    reply = {"BatchItemResponse": [{"bId": "0", "Customer": {"Id": "7"}}]}
+    operations = [BatchOperation.create("Customer", {"DisplayName": n}) for n in ("a", "b")]
+
+    first, second = client_answering(httpx.Response(200, json=reply)).batch(operations)
+
+    assert first == {"Id": "7"}
+    assert isinstance(second, InvalidResponseError)
