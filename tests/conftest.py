@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from core.testing import DEFAULT_POSTGRES_URL, postgres_database
 
@@ -23,9 +24,10 @@ POSTGRES_URL = os.environ.get("INTEGRATIONS_TEST_POSTGRES_URL", DEFAULT_POSTGRES
 _postgres_state: dict[str, str | None] = {}
 
 
-def _postgres_answers(host: str = "127.0.0.1", port: int = 5432) -> bool:
+def _postgres_answers() -> bool:
+    url = make_url(POSTGRES_URL)
     try:
-        with socket.create_connection((host, port), timeout=1):
+        with socket.create_connection((url.host or "127.0.0.1", url.port or 5432), timeout=1):
             return True
     except OSError:
         return False
@@ -48,10 +50,9 @@ def _start_postgres() -> str | None:
         return f"PostgreSQL is down and `{' '.join(command)}` failed: {exc}"
     if _postgres_answers():
         return None
-    return (
-        f"PostgreSQL is down on 127.0.0.1:5432 and `{' '.join(command)}` did not start it: "
-        f"{(done.stderr or done.stdout).strip()}"
-    )
+    where = make_url(POSTGRES_URL).render_as_string()
+    output = (done.stderr or done.stdout).strip()
+    return f"PostgreSQL is down at {where} and `{' '.join(command)}` did not start it: {output}"
 
 
 def require_postgres() -> None:
