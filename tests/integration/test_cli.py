@@ -67,6 +67,46 @@ def test_plugins_list_shows_disabled_plugins(data_dir: Path, monkeypatch: pytest
     assert not any(line.endswith(" ok") for line in result.output.splitlines() if "quick" in line)
 
 
+BROKEN_PLUGIN = """
+from core import hookimpl
+
+@hookimpl
+def connector_manifest():
+    return {"id": "brokencrm", "name": "Broken CRM", "version": "1.0", "category": "CRM",
+            "summary": "Has a bad version.", "host_versions": ">=0.1"}
+
+@hookimpl
+def connector_config_schema():
+    return {"type": "object", "properties": {}}
+"""
+
+
+@pytest.fixture
+def third_party_plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An installed third-party distribution declaring two broken plugins by entry point."""
+    site = tmp_path / "site"
+    dist = site / "brokencrm-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: brokencrm\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[integrations.plugins]\nbrokencrm = brokencrm_plugin\nmissing = no_such_module_xyz\n"
+    )
+    (site / "brokencrm_plugin.py").write_text(BROKEN_PLUGIN)
+    monkeypatch.syspath_prepend(str(site))
+    return site / "brokencrm_plugin.py"
+
+
+def test_plugins_list_shows_broken_plugins_with_reasons(data_dir: Path, third_party_plugins: Path):
+    result = run("plugins", "list")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert f"    {third_party_plugins}#/version: '1.0' does not match" in "\n".join(lines)
+    assert any(line.split()[:3] == ["brokencrm", "brokencrm", "broken"] for line in lines)
+    assert "no_such_module_xyz: cannot be imported: ModuleNotFoundError" in result.output
+    assert any(line.split() == ["quickbooks", "quickbooks", "0.1.0", "ok"] for line in lines)
+    assert_clean_failure(run("install", "brokencrm"), "connector 'brokencrm' is broken")
+
+
 def test_install_then_config_show_prints_the_defaults(installed: str):
     result = run("config", "show", installed)
     assert result.exit_code == 0, result.output
