@@ -26,7 +26,9 @@ class Settings:
         env = os.environ if environ is None else environ
         data_dir = Path(env.get("INTEGRATIONS_DATA_DIR", "var")).resolve()
         database_url = env.get("INTEGRATIONS_DATABASE_URL") or f"sqlite:///{data_dir / 'app.db'}"
-        keys = tuple(k.strip() for k in env.get("INTEGRATIONS_SECRET_KEY", "").split(",") if k)
+        keys = tuple(
+            k.strip() for k in env.get("INTEGRATIONS_SECRET_KEY", "").split(",") if k.strip()
+        )
         disabled = frozenset(
             p.strip() for p in env.get("INTEGRATIONS_DISABLED_PLUGINS", "").split(",") if p.strip()
         )
