@@ -31,7 +31,7 @@ def create_app(state: EmulatorState) -> Flask:
     app = Flask(__name__)
     app.extensions[EXTENSION_KEY] = state
     app.json.sort_keys = False  # QBO and Intuit write keys in a fixed order; keep the handlers'
-    install_gate(app)
+    install_gate(app, fault_response)
     for blueprint in (oauth_blueprint, control_blueprint, accounting_blueprint, views_blueprint):
         app.register_blueprint(blueprint)
     app.register_error_handler(faults.QBOFault, fault_response)

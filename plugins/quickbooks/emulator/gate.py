@@ -2,13 +2,16 @@
 
 In order: the Bearer token must be valid (401, code 3200), issued for this realm with the
 accounting scope (403, code 3100), within the rate limits (429, code 3001, XML); then a fault a
-test planned may take the request's place. Every request to a known realm is logged, whatever
-its outcome, so tests can count what a client sent.
+test planned may take the request's place. An ``http_500_after_write`` plan lets the request run
+(writes and ``requestid`` bookkeeping included) and only replaces its reply by a 500 afterwards.
+Every request to a known realm is logged, whatever its outcome, so tests can count what a client
+sent.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import Flask, Response, g, request
 
@@ -21,10 +24,16 @@ from .state import current_state
 API_PREFIX = "/v3/company/"
 
 
-def install_gate(app: Flask) -> None:
-    """Hook the checks and the request log into ``app``."""
+def install_gate(app: Flask, render_fault: Callable[[faults.QBOFault], Response]) -> None:
+    """Hook the checks and the request log into ``app``; ``render_fault`` writes a Fault reply."""
     app.before_request(check_api_request)
     app.after_request(log_api_request)
+
+    # Flask runs after-request hooks in reverse order: this one runs before the log.
+    @app.after_request
+    def fault_after_write(response: Response) -> Response:
+        fault = g.pop("qbo_fault_after_request", None)
+        return response if fault is None else render_fault(fault)
 
 
 def api_realm(path: str) -> str | None:
@@ -51,7 +60,11 @@ def check_api_request() -> None:
     if state.throttle is not None and not state.throttle.admit(realm_id, grant.client_id, is_batch):
         raise faults.throttled()
     planned = state.faults.take(realm_id)
-    if planned is not None:
+    if planned is not None and planned.kind == "http_500_after_write":
+        g.qbo_fault_after_request = faults.system_fault(
+            500, "System Failure Error: injected by the emulator after the request ran"
+        )
+    elif planned is not None:
         raise _planned_fault(planned)
 
 

@@ -10,8 +10,14 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-InjectedKind = Literal["http_500", "http_503", "throttle", "timeout"]
-INJECTED_KINDS: tuple[InjectedKind, ...] = ("http_500", "http_503", "throttle", "timeout")
+InjectedKind = Literal["http_500", "http_500_after_write", "http_503", "throttle", "timeout"]
+INJECTED_KINDS: tuple[InjectedKind, ...] = (
+    "http_500",
+    "http_500_after_write",
+    "http_503",
+    "throttle",
+    "timeout",
+)
 
 
 @dataclass

@@ -46,6 +46,18 @@ def test_write_retried_after_an_injected_500_exists_once(client, control, realm_
     assert requestid(first) == requestid(second) is not None
 
 
+def test_write_retried_after_a_500_that_followed_the_write_exists_once(client, control, realm_id):
+    name = unique()
+    control.plan_fault("http_500_after_write", realm_id, count=1)
+
+    created = client.create("Customer", {"DisplayName": name})
+
+    assert [c["Id"] for c in customers_named(client, name)] == [created["Id"]]
+    first, second = writes(control, realm_id)
+    assert (first["status"], second["status"]) == (500, 200)
+    assert requestid(first) == requestid(second) is not None
+
+
 def test_write_retried_after_a_timeout_exists_once(make_client, control, realm_id):
     client = make_client(timeout=0.5)
     name = unique()
