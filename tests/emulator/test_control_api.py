@@ -254,3 +254,14 @@ def test_unknown_control_path_is_a_json_404(emulator):
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/json"
+
+
+def test_fault_replies_carry_their_time_in_qbos_zone_like_successful_replies(
+    emulator, company, tokens
+):
+    headers = {"Authorization": f"Bearer {tokens['access_token']}", "Accept": "application/json"}
+    base = f"{emulator.url}/v3/company/{company}"
+    ok = httpx.get(f"{base}/companyinfo/{company}", headers=headers).json()["time"]
+    fault = httpx.get(f"{base}/customer/999999", headers=headers).json()["time"]
+
+    assert ok[-6:] == fault[-6:] and ok[-6:] in ("-08:00", "-07:00")

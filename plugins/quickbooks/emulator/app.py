@@ -15,7 +15,7 @@ import time
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import faults
+from . import faults, values
 from .accounting_api import accounting_blueprint
 from .control import control_blueprint
 from .gate import install_gate
@@ -42,7 +42,8 @@ def create_app(state: EmulatorState) -> Flask:
 
 def fault_response(fault: faults.QBOFault) -> Response:
     """The wire form of a Fault: JSON for API and gateway errors, XML for throttling."""
-    now = current_state().clock.now()
+    # In QBO's zone, like the ``time`` of every successful reply.
+    now = values.local(current_state().clock.now())
     if fault.shape == "throttle_xml":
         return Response(faults.fault_xml(fault, now), fault.status, content_type="application/xml")
     return Response(
