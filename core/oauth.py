@@ -181,7 +181,7 @@ class OAuthService:
     def access_token(self, installation_id: int, provider_key: str) -> str:
         """A valid access token, refreshed first when it is about to expire."""
         with self.db.session() as session:
-            connection = self._connection(session, installation_id, provider_key)
+            connection = self.usable_connection(session, installation_id, provider_key)
             expires = connection.access_expires_at
             tokens = self.connections.tokens(connection)
         if expires is None or expires - utcnow() > REFRESH_LEEWAY:
@@ -203,11 +203,7 @@ class OAuthService:
                 )
                 .with_for_update()
             ).first()
-            if connection is None:
-                raise NeedsReconnect("not connected")
-            if connection.status == "needs_reconnect":
-                raise NeedsReconnect(connection.status_reason or RECONNECT_REASON)
-            tokens = self.connections.tokens(connection)
+            tokens = self.connections.tokens(_usable(connection))
             if stale is not None and tokens.get("access_token") != stale:
                 return tokens["access_token"]
             installation = session.get(Installation, installation_id)
@@ -329,13 +325,11 @@ class OAuthService:
             token_endpoint_auth_method="client_secret_basic",
         )
 
-    def _connection(self, session: Any, installation_id: int, provider: str) -> OAuthConnection:
-        connection = self.connections.get(session, installation_id, provider)
-        if connection is None:
-            raise NeedsReconnect("not connected")
-        if connection.status == "needs_reconnect":
-            raise NeedsReconnect(connection.status_reason or RECONNECT_REASON)
-        return connection
+    def usable_connection(
+        self, session: Any, installation_id: int, provider: str
+    ) -> OAuthConnection:
+        """The installation's connection, or ``NeedsReconnect`` when there is none to use."""
+        return _usable(self.connections.get(session, installation_id, provider))
 
     def _local_lock(self, installation_id: int) -> threading.Lock:
         # The row lock serialises processes (PostgreSQL); this one serialises threads here,
@@ -358,6 +352,14 @@ class ConnectionTokens:
     def refresh_after_401(self) -> str:
         self._last = self.oauth.refresh(self.installation_id, self.provider, stale=self._last)
         return self._last
+
+
+def _usable(connection: OAuthConnection | None) -> OAuthConnection:
+    if connection is None:
+        raise NeedsReconnect("not connected")
+    if connection.status == "needs_reconnect":
+        raise NeedsReconnect(connection.status_reason or RECONNECT_REASON)
+    return connection
 
 
 def _required(config: Mapping[str, Any], pointer: str, label: str) -> str:

@@ -171,7 +171,8 @@ class PluginHost:
         """Call a host hook on every plugin; a failing plugin is logged, not fatal."""
         results = []
         for name, _plugin in self.pm.list_name_plugin():
-            if self._statuses.get(name, None) and self._statuses[name].broken:
+            status = self._statuses.get(name)
+            if status is not None and status.broken:
                 continue
             try:
                 results.append(self._caller(name, hook)(**kwargs))

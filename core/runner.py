@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from core.config import ConfigStore, split_secrets
 from core.connector import InstallationInfo, JobDefinition
 from core.installations import info
-from core.oauth import ConnectionTokens, NeedsReconnect, OAuthService
+from core.oauth import ConnectionTokens, OAuthService
 from core.plugins import PluginHost
 from core.store.database import Database
 from core.store.models import ConfigVersion, Installation, Run, RunLog, utcnow
@@ -30,7 +30,6 @@ from core.store.models import ConfigVersion, Installation, Run, RunLog, utcnow
 log = logging.getLogger(__name__)
 
 MAX_LOG_LINES = 1000
-FINISHED = ("succeeded", "partial", "failed", "cancelled", "skipped", "interrupted")
 
 
 class RunCancelled(Exception):
@@ -127,11 +126,7 @@ class JobContext:
         """The installation's connection through ``provider``: the remote account and a token
         source that refreshes (single-flight) when needed. Raises ``NeedsReconnect``."""
         with self.db.session() as session:
-            connection = self.oauth.connections.get(session, self.installation.id, provider)
-            if connection is None:
-                raise NeedsReconnect("not connected")
-            if connection.status == "needs_reconnect":
-                raise NeedsReconnect(connection.status_reason or "needs reconnect")
+            connection = self.oauth.usable_connection(session, self.installation.id, provider)
             account = (connection.account_id, connection.account_name)
         return ConnectedAccount(
             *account, ConnectionTokens(self.oauth, self.installation.id, provider)
