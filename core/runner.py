@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,9 +22,12 @@ from sqlalchemy.exc import IntegrityError
 
 from core.config import ConfigStore, split_secrets
 from core.connector import InstallationInfo, JobDefinition
+from core.executor import InlineExecutor, RunExecutor
 from core.installations import info
 from core.oauth import ConnectionTokens, OAuthService
+from core.platform.port import PlatformFactory, PlatformPort
 from core.plugins import PluginHost
+from core.records import Records
 from core.store.database import Database
 from core.store.models import ConfigVersion, Installation, Run, RunLog, utcnow
 
@@ -96,7 +100,8 @@ class ConnectedAccount:
 
 
 class JobContext:
-    """What a job function receives: configuration, secrets on request, progress and counts.
+    """What a job function receives: configuration, secrets on request, the platform port, its
+    records, progress and counts.
 
     ``config`` holds the non-secret configuration; a job reads a secret with
     :meth:`secret`, so that secrets it never asks for never reach it.
@@ -112,6 +117,7 @@ class JobContext:
         secrets: Mapping[str, Any],
         logger: RunLogger,
         oauth: OAuthService,
+        runner: Runner,
     ) -> None:
         self.db = db
         self.run_id = run_id
@@ -121,6 +127,30 @@ class JobContext:
         self.log = logger
         self.counts: Counter[str] = Counter()
         self.oauth = oauth
+        self._runner = runner
+
+    @cached_property
+    def platform(self) -> PlatformPort:
+        """The business application, through the host's platform adapter."""
+        if self._runner.platforms is None:
+            raise RuntimeError("this host has no platform adapter configured")
+        return self._runner.platforms(self.installation, self.config, self._secrets)
+
+    @cached_property
+    def records(self) -> Records:
+        """This installation's record links, statuses and cursors."""
+        return Records(self.db, self.installation.id, self.platform)
+
+    def start_run(self, job_key: str, *, requested_by: str | None = None) -> int | None:
+        """Request a manual run of one of this connector's jobs and hand it to the executor;
+        ``None`` when it could not be requested."""
+        run = self._runner.request(
+            self.installation.id, job_key, trigger="manual", requested_by=requested_by
+        )
+        if run is None:
+            return None
+        self._runner.executor.submit(run.id)
+        return run.id
 
     def connection(self, provider: str) -> ConnectedAccount:
         """The installation's connection through ``provider``: the remote account and a token
@@ -165,9 +195,16 @@ class Runner:
     """Creates and executes runs."""
 
     def __init__(
-        self, db: Database, host: PluginHost, configs: ConfigStore, oauth: OAuthService
+        self,
+        db: Database,
+        host: PluginHost,
+        configs: ConfigStore,
+        oauth: OAuthService,
+        platforms: PlatformFactory | None = None,
     ) -> None:
         self.db, self.host, self.configs, self.oauth = db, host, configs, oauth
+        self.platforms = platforms
+        self.executor: RunExecutor = InlineExecutor(self)
 
     def request(
         self,
@@ -244,6 +281,7 @@ class Runner:
             secrets=secrets,
             logger=RunLogger(self.db, run_id, Redactor(secrets.values())),
             oauth=self.oauth,
+            runner=self,
         )
 
     def _claim(self, run_id: int) -> tuple[Run, Installation, JobDefinition, Any] | None:
