@@ -52,7 +52,7 @@ class Database:
         finally:
             session.close()
 
-    def upgrade(self, revision: str = "head") -> None:
+    def upgrade(self, revision: str = "heads") -> None:
         """Apply the Alembic migrations up to ``revision``."""
         command.upgrade(alembic_config(self), revision)
 
