@@ -1,0 +1,1 @@
+"""Sync jobs of the QuickBooks connector: imports, invoice and payment exports."""
