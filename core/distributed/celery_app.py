@@ -1,0 +1,42 @@
+"""The Celery application of the distributed mode, built from the host's settings.
+
+Delivery is at-least-once by design: a message is acknowledged only after its run finished
+(``task_acks_late``) and is put back when a worker process dies under it, and a worker holds one
+message at a time (prefetch 1) so a long run does not hide queued ones from idle workers. A
+message delivered twice is harmless because the runner only starts a run that is still queued.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from core.settings import Settings
+
+EXECUTE_RUN = "integrations.execute_run"
+RUNS_QUEUE = "integrations.runs"
+
+
+class BrokerNotConfigured(ValueError):
+    """The distributed mode was asked for without ``INTEGRATIONS_BROKER_URL``."""
+
+
+def create_celery(settings: Settings) -> Celery:
+    """The Celery app sending to and consuming from ``settings.broker_url``."""
+    if not settings.broker_url:
+        raise BrokerNotConfigured(
+            "INTEGRATIONS_BROKER_URL is not set: the distributed mode needs a Celery broker, "
+            "e.g. redis://127.0.0.1:6379/0"
+        )
+    app = Celery("integrations", broker=settings.broker_url, include=["core.distributed.tasks"])
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        # The run row is the result: no result backend, nothing to expire.
+        task_ignore_result=True,
+        task_default_queue=RUNS_QUEUE,
+        broker_connection_retry_on_startup=True,
+    )
+    return app
