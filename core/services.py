@@ -12,6 +12,9 @@ from core.config import ConfigStore
 from core.installations import InstallationService
 from core.oauth import OAuthService
 from core.oauth_store import ConnectionStore
+from core.platform.events import EventDispatcher
+from core.platform.factory import platform_factory
+from core.platform.ledger import EmbeddedLedger
 from core.plugins import PluginHost
 from core.runner import Runner
 from core.schedules import ScheduleBook
@@ -34,6 +37,11 @@ class Services:
     installations: InstallationService
     oauth: OAuthService
     runner: Runner
+    events: EventDispatcher
+
+    def ledger(self, tenant_id: int) -> EmbeddedLedger:
+        """The tenant's embedded ledger, its events dispatched to the tenant's connectors."""
+        return EmbeddedLedger(self.db, tenant_id, on_event=self.events.dispatch)
 
 
 def build(
@@ -53,6 +61,9 @@ def build(
     schedules = ScheduleBook()
     installations = InstallationService(host, configs, connections, schedules)
     oauth = OAuthService(db, host, installations, connections)
+    runner = Runner(db, host, configs, oauth)
+    events = EventDispatcher(db, host, runner)
+    runner.platforms = platform_factory(settings, db, events)
     return Services(
         settings=settings,
         db=db,
@@ -63,5 +74,6 @@ def build(
         schedules=schedules,
         installations=installations,
         oauth=oauth,
-        runner=Runner(db, host, configs, oauth),
+        runner=runner,
+        events=events,
     )

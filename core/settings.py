@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+PLATFORM_ADAPTERS = ("embedded", "rest")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -20,6 +22,10 @@ class Settings:
     secret_keys: tuple[str, ...] = ()
     disabled_plugins: frozenset[str] = field(default_factory=frozenset)
     broker_url: str | None = None
+    # INTEGRATIONS_PLATFORM_ADAPTER: "embedded" (the ledger in this database) or "rest"
+    platform_adapter: str = "embedded"
+    # INTEGRATIONS_DEMO_API_PASSWORD: the demo ledger API user's password (generated when unset)
+    demo_api_password: str | None = None
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -38,7 +44,16 @@ class Settings:
             secret_keys=keys,
             disabled_plugins=disabled,
             broker_url=env.get("INTEGRATIONS_BROKER_URL") or None,
+            platform_adapter=env.get("INTEGRATIONS_PLATFORM_ADAPTER", "").strip() or "embedded",
+            demo_api_password=env.get("INTEGRATIONS_DEMO_API_PASSWORD") or None,
         )
+
+    def __post_init__(self) -> None:
+        if self.platform_adapter not in PLATFORM_ADAPTERS:
+            raise ValueError(
+                f"INTEGRATIONS_PLATFORM_ADAPTER: {self.platform_adapter!r} is not one of "
+                f"{', '.join(PLATFORM_ADAPTERS)}"
+            )
 
     @property
     def key_file(self) -> Path:

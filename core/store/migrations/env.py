@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import core.platform.ledger_models  # noqa: F401  (the ledger's tables, for autogenerate)
 from core.store.models import Base
 
 config = context.config
