@@ -131,14 +131,14 @@ def tax_rate_input(code: Mapping[str, Any], rates: Mapping[str, Mapping[str, Any
     )
 
 
-def inactive_input(record: Any, input_type: type[InputT]) -> InputT:
-    """The input that rewrites a platform ``record`` as it is, but inactive.
+def as_input(record: Any, input_type: type[InputT]) -> InputT:
+    """The input that would write a platform ``record`` exactly as it is.
 
-    A record deleted in QuickBooks (CDC reports only its Id) or deactivated there is kept on
-    the platform, marked inactive, never deleted: invoices and payments still point at it.
+    Comparing it with the input built from QuickBooks tells whether the platform needs a write
+    at all; with ``active=False`` it is how a record deleted or deactivated in QuickBooks is
+    kept on the platform, marked inactive and never deleted (invoices still point at it).
     """
-    values = {field.name: getattr(record, field.name) for field in fields(input_type)}
-    return input_type(**{**values, "active": False})
+    return input_type(**{field.name: getattr(record, field.name) for field in fields(input_type)})
 
 
 def _text(value: Any) -> str:

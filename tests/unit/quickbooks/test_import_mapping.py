@@ -9,8 +9,8 @@ import pytest
 from core.platform.port import Customer, CustomerInput, Item, TaxRate, TaxRateInput
 from plugins.quickbooks.sync.import_mapping import (
     MappingError,
+    as_input,
     customer_input,
-    inactive_input,
     is_active,
     is_rate_code,
     item_input,
@@ -136,6 +136,6 @@ def test_a_code_using_an_unknown_rate_fails_with_the_reason() -> None:
         tax_rate_input(code("8", "Odd", ["9"]), RATES)
 
 
-def test_inactive_input_rewrites_the_platform_record_as_inactive() -> None:
-    data = inactive_input(TaxRate(id="1", name="GST", rate=Decimal("5")), TaxRateInput)
+def test_as_input_rewrites_the_platform_record_as_it_is() -> None:
+    data = as_input(TaxRate(id="1", name="GST", rate=Decimal("5"), active=False), TaxRateInput)
     assert data == TaxRateInput(name="GST", rate=Decimal("5"), active=False)
