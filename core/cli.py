@@ -16,12 +16,12 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from core import jsonpointer, secrets
+from core import jsonpointer, retention, secrets
 from core.config import ConfigInvalid
 from core.plugins import PluginHost
 from core.services import Services, build
 from core.settings import Settings
-from core.store.models import Installation, Run
+from core.store.models import Installation, Run, utcnow
 from core.tenants import get_or_create_tenant, tenant_by_slug
 
 ACTOR = "cli"
@@ -343,6 +343,112 @@ def runs_list(ctx: CliContext, installation_id: int | None, limit: int, tenant: 
                 f"#{run.id} inst={run.installation_id} {run.job_key} {run.trigger} "
                 f"{run.status} {run.created_at:%Y-%m-%d %H:%M:%S} {counts}".rstrip()
             )
+
+
+@runs.command("show")
+@click.argument("run_id", type=int)
+@click.option("--logs", "log_limit", default=50, show_default=True, type=click.IntRange(0, 1000))
+@tenant_option
+@pass_ctx
+def runs_show(ctx: CliContext, run_id: int, log_limit: int, tenant: str) -> None:
+    """Show a run: status, times, counts, progress, error and its log lines."""
+    services = ctx.services
+    with user_errors():
+        run = _run(services, tenant, run_id)
+        _echo_run(run)
+        lines = services.runner.logs(run.id)
+        if lines:
+            click.echo(f"log ({len(lines)} lines):")
+        for line in lines[-log_limit:] if log_limit else []:
+            click.echo(f"  {line.at:%H:%M:%S} {line.level:<7} {line.message}")
+
+
+@runs.command("run")
+@click.argument("installation_id", type=int)
+@click.argument("job_key")
+@tenant_option
+@pass_ctx
+def runs_run(ctx: CliContext, installation_id: int, job_key: str, tenant: str) -> None:
+    """Run a job now, in this process, and print the outcome (exit 1 unless it succeeded)."""
+    services = ctx.services
+    with user_errors():
+        with services.db.session() as session:
+            _installation(services, session, tenant, installation_id)
+        requested = services.runner.request(
+            installation_id, job_key, trigger="manual", requested_by=ACTOR
+        )
+        if requested is None:
+            raise click.ClickException(f"a run of {job_key} was requested at this very moment")
+        run = services.runner.execute(requested.id)
+    _echo_run(run)
+    if run.status not in ("succeeded", "partial"):
+        sys.exit(1)
+
+
+@runs.command("cancel")
+@click.argument("run_id", type=int)
+@tenant_option
+@pass_ctx
+def runs_cancel(ctx: CliContext, run_id: int, tenant: str) -> None:
+    """Cancel a run: a queued run at once, a running one at its next record."""
+    services = ctx.services
+    with user_errors():
+        _run(services, tenant, run_id)
+        run = services.runner.cancel(run_id, by=ACTOR)
+    if run.status == "cancelled":
+        click.echo(f"run #{run_id} cancelled")
+    else:
+        click.echo(f"run #{run_id} asked to stop; it ends at the job's next record")
+
+
+@runs.command("prune")
+@click.option("--days", type=click.IntRange(1), help="Keep this many days (default: settings).")
+@click.option("--keep", type=click.IntRange(1), help="Runs kept per job (default: settings).")
+@pass_ctx
+def runs_prune(ctx: CliContext, days: int | None, keep: int | None) -> None:
+    """Delete finished runs (and their logs) that are too old or beyond the newest per job."""
+    services = ctx.services
+    with user_errors():
+        pruned = retention.prune(services, utcnow(), keep_days=days, keep_per_job=keep)
+    click.echo(f"pruned {pruned.runs} runs and {pruned.logs} log lines")
+
+
+def _run(services: Services, tenant: str, run_id: int) -> Run:
+    """The tenant's run; another tenant's run is as unknown as a missing one."""
+    with services.db.session() as session:
+        owner = tenant_by_slug(session, tenant)
+        run = session.scalar(
+            select(Run)
+            .join(Installation, Installation.id == Run.installation_id)
+            .where(Run.id == run_id, Installation.tenant_id == owner.id)
+        )
+    if run is None:
+        raise LookupError(f"no run {run_id}")
+    return run
+
+
+def _echo_run(run: Run) -> None:
+    click.echo(f"run #{run.id}: {run.job_key} of installation {run.installation_id}: {run.status}")
+    retry = f", retry of #{run.retry_of}" if run.retry_of else ""
+    click.echo(f"  trigger: {run.trigger}, attempt {run.attempt}{retry}")
+    click.echo(f"  scheduled for: {run.scheduled_for:%Y-%m-%d %H:%M:%S} UTC")
+    if run.started_at:
+        ended = f", finished {run.finished_at:%H:%M:%S}" if run.finished_at else ""
+        click.echo(f"  started: {run.started_at:%Y-%m-%d %H:%M:%S}{ended}")
+    if run.started_at and run.finished_at:
+        click.echo(f"  duration: {(run.finished_at - run.started_at).total_seconds():.2f} s")
+    if run.config_version is not None:
+        click.echo(f"  config version: {run.config_version}")
+    if run.counts:
+        click.echo("  counts: " + " ".join(f"{k}={v}" for k, v in sorted(run.counts.items())))
+    if run.progress:
+        total = run.progress.get("total")
+        done = f"{run.progress.get('done')}/{total}" if total else f"{run.progress.get('done')}"
+        click.echo(f"  progress: {done} {run.progress.get('message') or ''}".rstrip())
+    if run.error:
+        click.echo(f"  error: {run.error}")
+    if run.cancel_requested and run.status == "running":
+        click.echo(f"  stopping: {run.cancel_reason}")
 
 
 # Keys --------------------------------------------------------------------------------------------

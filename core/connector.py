@@ -25,7 +25,9 @@ class JobDefinition:
     installation's configuration (for example ``/sync/import_customers/enabled``); the scheduler
     reads them to know whether and when the job runs (the time zone defaults to UTC).
     ``when_busy`` says what a trigger does while a run of the same job is still going: ``skip``
-    records a skipped run, ``queue`` runs it afterwards.
+    records a skipped run, ``queue`` runs it afterwards. ``time_limit_seconds`` bounds a run:
+    past it the run is asked to stop (the job sees it at its next ``check_cancelled``) and ends
+    failed with the reason.
     """
 
     key: str
@@ -36,6 +38,13 @@ class JobDefinition:
     schedule_field: str | None = None
     timezone_field: str | None = None
     when_busy: ConcurrencyPolicy = "skip"
+    time_limit_seconds: int = 3600
+
+    def __post_init__(self) -> None:
+        if self.when_busy not in ("skip", "queue"):
+            raise ValueError(f"job {self.key!r}: when_busy must be 'skip' or 'queue'")
+        if not isinstance(self.time_limit_seconds, int) or self.time_limit_seconds < 1:
+            raise ValueError(f"job {self.key!r}: time_limit_seconds must be a whole number >= 1")
 
 
 @dataclass(frozen=True)

@@ -1,73 +1,83 @@
 """The embedded scheduler: APScheduler ticks, the database decides what is due.
 
-Each tick claims the schedules whose ``next_run_at`` has passed, inserts one run per slot (the
-unique run row makes a slot fire once even with several schedulers), moves ``next_run_at`` past
-now (missed slots coalesce into the one run), and hands the runs to a bounded thread pool.
+Each tick sweeps runs whose worker died (their retries and anything left waiting are handed to
+the executor), then fires the due schedule slots (``core.firing``) and hands their runs to the
+executor: the bounded thread pool of the serving process. Once a day it prunes old runs.
+Several schedulers may tick the same database; every slot still fires once.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import select
 
+from core import retention
+from core.executor import PoolExecutor
+from core.firing import fire_due
 from core.services import Services
-from core.store.models import Schedule, utcnow
+from core.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
 
 class EmbeddedScheduler:
-    """Fires due schedules into a thread pool, in the serving process."""
+    """Fires due schedules into the services' executor, in the serving process."""
 
-    def __init__(self, services: Services, *, workers: int = 4, tick_seconds: float = 15) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        tick_seconds: float = 15,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.services = services
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="run")
-        self.clock = BackgroundScheduler(timezone="UTC")
-        self.clock.add_job(
+        self.clock = clock
+        self.timer = BackgroundScheduler(timezone="UTC")
+        self.timer.add_job(
             self.tick, "interval", seconds=tick_seconds, id="tick", max_instances=1, coalesce=True
+        )
+        self.timer.add_job(
+            self.prune,
+            "interval",
+            days=1,
+            id="prune",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utcnow() + timedelta(minutes=5),
         )
 
     def start(self) -> None:
-        self.clock.start()
-
-    def stop(self) -> None:
-        """Stop firing, then let running jobs finish."""
-        self.clock.shutdown(wait=True)
-        self.pool.shutdown(wait=True)
+        """Hand over the runs the last stop left queued, then start ticking."""
+        for run_id in self.services.runner.waiting():
+            self.services.executor.submit(run_id)
+        self.timer.start()
 
     def tick(self, now: datetime | None = None) -> list[int]:
-        """Claim due slots and submit their runs; returns the ids of runs submitted."""
-        now = now or utcnow()
-        submitted = []
-        for installation_id, job_key, slot in self._claim_due(now):
-            run = self.services.runner.request(
-                installation_id, job_key, trigger="schedule", scheduled_for=slot
-            )
-            if run is not None:
-                self.pool.submit(self._execute, run.id)
-                submitted.append(run.id)
-        return submitted
+        """Sweep, then fire due slots; returns the ids of the runs fired by this tick."""
+        now = now or self.clock()
+        executor = self.services.executor
+        for run_id in self.services.runner.sweep(now):
+            executor.submit(run_id)
+        fired = fire_due(self.services, now)
+        for run_id in fired:
+            executor.submit(run_id)
+        return fired
 
-    def _claim_due(self, now: datetime) -> list[tuple[int, str, datetime]]:
-        book = self.services.schedules
-        with self.services.db.session() as session:
-            due = session.scalars(
-                select(Schedule)
-                .where(Schedule.next_run_at <= now, Schedule.paused_reason.is_(None))
-                .with_for_update(skip_locked=True)
-            ).all()
-            claimed = []
-            for schedule in due:
-                claimed.append((schedule.installation_id, schedule.job_key, schedule.next_run_at))
-                schedule.next_run_at = book.next_after(schedule, now)
-            return claimed
+    def prune(self) -> retention.Pruned:
+        """Delete old finished runs and their logs (``INTEGRATIONS_RUNS_KEEP_*``)."""
+        pruned = retention.prune(self.services, self.clock())
+        log.info("pruned %d runs and %d log lines", pruned.runs, pruned.logs)
+        return pruned
 
-    def _execute(self, run_id: int) -> None:
-        try:
-            self.services.runner.execute(run_id)
-        except Exception:
-            log.exception("run %s could not be executed", run_id)
+    def stop(self, timeout: float = 30) -> list[int]:
+        """Stop firing, ask running jobs to stop at a safe point, wait up to ``timeout``
+        seconds, and mark what still runs interrupted; returns the ids interrupted."""
+        if self.timer.running:
+            self.timer.shutdown(wait=True)
+        executor = self.services.executor
+        if isinstance(executor, PoolExecutor):
+            return executor.shutdown(timeout)
+        return []

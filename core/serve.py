@@ -17,12 +17,17 @@ from sqlalchemy import func, select
 from waitress import serve
 
 from core.app import create_app
+from core.executor import PoolExecutor
 from core.scheduler import EmbeddedScheduler
 from core.services import Services
 from core.store.models import User
 from core.tenants import create_user, get_or_create_tenant
 
 log = logging.getLogger(__name__)
+
+SHUTDOWN_SECONDS = 20
+"""How long a stop waits for running jobs to reach a safe point (process managers such as
+systemd and Kubernetes wait 30 s after SIGTERM before they kill)."""
 
 
 def ensure_demo_tenant(services: Services) -> None:
@@ -60,15 +65,27 @@ def run_server(
             for service in services.host.services():
                 stops.append(service.start(settings))
                 click.echo(f"started service {service.name}")
+        if services.settings.broker_url is None:
+            # Embedded: runs execute on this process's bounded pool (Celery's otherwise).
+            pool = PoolExecutor(services.runner, services.settings.runs.workers)
+            services.use_executor(pool)
+            if not scheduler:
+                stops.append(lambda: _report_interrupted(pool.shutdown(SHUTDOWN_SECONDS)))
         if scheduler:
             embedded = EmbeddedScheduler(services)
             embedded.start()
-            stops.append(embedded.stop)
+            # Stops firing, lets running jobs reach a safe point, interrupts the rest.
+            stops.append(lambda: _report_interrupted(embedded.stop(SHUTDOWN_SECONDS)))
         click.echo(f"Integrations Library on http://{host}:{port}/")
         serve(create_app(services), host=host, port=port, threads=threads, ident=None)
     finally:
         for stop in reversed(stops):
             stop()
+
+
+def _report_interrupted(run_ids: list[int]) -> None:
+    if run_ids:
+        click.echo(f"interrupted runs {', '.join(map(str, run_ids))}; they retry at next start")
 
 
 def _stop_on_sigterm() -> None:

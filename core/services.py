@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.config import ConfigStore
+from core.executor import RunExecutor
 from core.installations import InstallationService
 from core.oauth import OAuthService
 from core.oauth_store import ConnectionStore
@@ -39,6 +40,16 @@ class Services:
     runner: Runner
     events: EventDispatcher
 
+    @property
+    def executor(self) -> RunExecutor:
+        """Where requested runs are executed: inline by default (CLI, tests), the thread pool
+        in ``serve``, a Celery queue in the distributed mode; see :meth:`use_executor`."""
+        return self.runner.executor
+
+    def use_executor(self, executor: RunExecutor) -> None:
+        """Execute runs with ``executor`` from now on (every trigger goes through the runner)."""
+        self.runner.executor = executor
+
     def ledger(self, tenant_id: int) -> EmbeddedLedger:
         """The tenant's embedded ledger, its events dispatched to the tenant's connectors."""
         return EmbeddedLedger(self.db, tenant_id, on_event=self.events.dispatch)
@@ -58,10 +69,17 @@ def build(
         host.load_entry_points()
     configs = ConfigStore(ring)
     connections = ConnectionStore(ring)
-    schedules = ScheduleBook()
+    schedules = ScheduleBook(settings.runs.spread_seconds)
     installations = InstallationService(host, configs, connections, schedules)
     oauth = OAuthService(db, host, installations, connections)
-    runner = Runner(db, host, configs, oauth)
+    runner = Runner(
+        db,
+        host,
+        configs,
+        oauth,
+        lease_seconds=settings.runs.lease_seconds,
+        max_attempts=settings.runs.max_attempts,
+    )
     events = EventDispatcher(db, host, runner)
     runner.platforms = platform_factory(settings, db, events)
     return Services(

@@ -232,7 +232,13 @@ class Run(Base):
     error: Mapped[str | None] = mapped_column(Text)
     requested_by: Mapped[str | None] = mapped_column(String(254))
     cancel_requested: Mapped[bool] = mapped_column(default=False)
+    # why the run was asked to stop: the actor's cancel, "shutdown", or the time limit exceeded
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
+    # the interrupted run this one retries
+    retry_of: Mapped[int | None] = mapped_column(
+        ForeignKey("runs.id", ondelete="SET NULL"), index=True
+    )
     lease_owner: Mapped[str | None] = mapped_column(String(128))
     lease_expires_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

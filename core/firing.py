@@ -1,0 +1,125 @@
+"""Firing: turn due schedule slots into run rows, exactly once however many schedulers tick.
+
+The embedded scheduler and the distributed scheduler processes both call :func:`fire_due` with
+their clock's ``now``; it only writes rows and returns the new runs' ids, and the caller hands
+them to its executor (a thread pool, or a Celery queue).
+
+A slot is claimed by moving its schedule's ``next_run_at`` from the slot to the next fire time
+with a conditional update (``WHERE next_run_at = <slot>``): of several schedulers that read the
+same due schedule, exactly one update matches, and its run row is inserted in the same
+transaction. The run row's unique (installation, job, trigger, scheduled_for) is the second
+guard. **Misfires coalesce**: after downtime a schedule's next fire time is computed from now,
+not from the missed slot, so all missed slots become one run (scheduled for the first of them).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from core import cron
+from core.services import Services
+from core.store.models import Run, Schedule
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+"""Schedules claimed per transaction: short transactions, so schedulers and workers interleave."""
+
+
+def fire_due(services: Services, now: datetime, *, batch: int = BATCH) -> list[int]:
+    """Request one run for every schedule due at ``now``; returns the new runs' ids (queued,
+    not yet handed to an executor). Schedules that never had a next fire time get one."""
+    plan_unplanned(services, now, batch=batch)
+    fired: list[int] = []
+    while True:
+        with services.db.session() as session:
+            due = _due(session, now, batch)
+            fired.extend(_claim(session, due, now, services.db.is_sqlite))
+        if len(due) < batch:
+            return fired
+
+
+def plan_unplanned(services: Services, now: datetime, *, batch: int = BATCH) -> int:
+    """Give active schedules without a next fire time (bulk-loaded, or written by an older
+    version) their first fire time after ``now``; returns how many were planned."""
+    planned = 0
+    while True:
+        with services.db.session() as session:
+            rows = session.execute(
+                select(Schedule.id, Schedule.cron, Schedule.timezone, Schedule.offset_seconds)
+                .where(Schedule.next_run_at.is_(None), Schedule.paused_reason.is_(None))
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                values = _next_or_pause(row, now)
+                session.execute(
+                    update(Schedule)
+                    .where(Schedule.id == row.id, Schedule.next_run_at.is_(None))
+                    .values(**values)
+                )
+            planned += len(rows)
+        if len(rows) < batch:
+            return planned
+
+
+def _due(session: Session, now: datetime, batch: int) -> list[Row[Any]]:
+    return list(
+        session.execute(
+            select(
+                Schedule.id,
+                Schedule.installation_id,
+                Schedule.job_key,
+                Schedule.cron,
+                Schedule.timezone,
+                Schedule.offset_seconds,
+                Schedule.next_run_at,
+            )
+            .where(Schedule.next_run_at <= now, Schedule.paused_reason.is_(None))
+            .order_by(Schedule.next_run_at)
+            .limit(batch)
+            # PostgreSQL: concurrent schedulers take different schedules instead of waiting.
+            .with_for_update(skip_locked=True)
+        ).all()
+    )
+
+
+def _claim(session: Session, due: list[Row[Any]], now: datetime, is_sqlite: bool) -> list[int]:
+    claimed = []
+    for row in due:
+        values = _next_or_pause(row, now)
+        moved = session.execute(
+            update(Schedule)
+            .where(Schedule.id == row.id, Schedule.next_run_at == row.next_run_at)
+            .values(**values)
+        )
+        if moved.rowcount == 1 and "paused_reason" not in values:
+            claimed.append(
+                {
+                    "installation_id": row.installation_id,
+                    "job_key": row.job_key,
+                    "trigger": "schedule",
+                    "scheduled_for": row.next_run_at,
+                }
+            )
+    if not claimed:
+        return []
+    insert = sqlite.insert if is_sqlite else postgresql.insert
+    statement = insert(Run).on_conflict_do_nothing().returning(Run.id)
+    return list(session.scalars(statement, claimed))
+
+
+def _next_or_pause(row: Row[Any], now: datetime) -> dict[str, Any]:
+    """The schedule's next fire time after ``now``; a schedule that cannot be computed (its
+    expression or zone became invalid) is paused with the reason rather than retried forever."""
+    try:
+        return {"next_run_at": cron.next_fire_time(row.cron, row.timezone, now, row.offset_seconds)}
+    except cron.ScheduleError as exc:
+        log.warning("schedule %s paused: %s", row.id, exc)
+        return {"next_run_at": None, "paused_reason": f"schedule cannot run: {exc}"}
