@@ -1,7 +1,11 @@
-"""Runs: counts, logs, outcomes, redacted failures, secrets on request, one run at a time."""
+"""Runs: counts, logs, outcomes, redacted failures, secrets on request, one run at a time,
+leases and retries, cancelling, time limits and the queue policy."""
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +17,8 @@ from core.services import Services
 from core.store.models import Run, RunLog, utcnow
 
 SEEN: dict[str, Any] = {}
+RELEASE = threading.Event()  # lets the blocking jobs below finish
+WAIT = 10  # seconds a test waits for another thread before it fails
 
 
 def leaks_the_key(ctx: JobContext) -> None:
@@ -41,12 +47,37 @@ def cancels(ctx: JobContext) -> None:
     ctx.count("read")  # never reached
 
 
+def checks_until_stopped(ctx: JobContext) -> None:
+    """A long job that checks for cancellation between records, as jobs should."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        ctx.count("read")
+        ctx.check_cancelled()
+        time.sleep(0.05)
+    raise AssertionError("never asked to stop")
+
+
+def ignores_stop(ctx: JobContext) -> None:
+    """A job that never checks for cancellation: it returns when the test releases it."""
+    ctx.count("read")
+    RELEASE.wait(WAIT)
+
+
+def waits_for_release(ctx: JobContext) -> None:
+    ctx.count("read")
+    RELEASE.wait(WAIT)
+
+
 JOBS = [
     *sample_jobs(),
     JobDefinition(key="leaks_the_key", title="Leaks", run=leaks_the_key),
     JobDefinition(key="looks_at_config", title="Looks", run=looks_at_config),
     JobDefinition(key="some_fail", title="Some fail", run=some_fail),
     JobDefinition(key="cancels", title="Cancels", run=cancels),
+    JobDefinition(key="long", title="Long", run=checks_until_stopped),
+    JobDefinition(key="limited", title="Limited", run=checks_until_stopped, time_limit_seconds=1),
+    JobDefinition(key="stubborn", title="Stubborn", run=ignores_stop, time_limit_seconds=1),
+    JobDefinition(key="queued", title="Queued", run=waits_for_release, when_busy="queue"),
 ]
 
 
@@ -58,6 +89,55 @@ def sample() -> SampleConnector:
 @pytest.fixture
 def installation_id(install_connector) -> int:
     return install_connector("sample", complete_config()).id
+
+
+@pytest.fixture(autouse=True)
+def short_leases(integrations: Services) -> None:
+    """Leases of 0.6 s (a heartbeat every 0.2 s), so lease tests take a second, not minutes."""
+    integrations.runner.lease_seconds = 0.6
+    RELEASE.clear()
+
+
+def in_thread(integrations: Services, run_id: int) -> threading.Thread:
+    """Execute a run on another thread, as a pool worker would."""
+    thread = threading.Thread(target=integrations.runner.execute, args=(run_id,), daemon=True)
+    thread.start()
+    return thread
+
+
+def wait_for(integrations: Services, run_id: int, condition) -> Run:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        with integrations.db.session() as session:
+            run = session.get(Run, run_id)
+        if condition(run):
+            return run
+        time.sleep(0.02)
+    raise AssertionError(f"run {run_id} never got there: {run.status}")
+
+
+def requested(integrations: Services, installation_id: int, job_key: str) -> int:
+    run = integrations.runner.request(installation_id, job_key, trigger="manual")
+    assert run is not None
+    return run.id
+
+
+def dead_run(integrations: Services, installation_id: int, *, attempt: int = 1) -> int:
+    """A run left "running" by a worker that was killed: its lease ran out a minute ago."""
+    with integrations.db.session() as session:
+        run = Run(
+            installation_id=installation_id,
+            job_key="import_contacts",
+            trigger="schedule",
+            scheduled_for=utcnow() - timedelta(minutes=5),
+            status="running",
+            started_at=utcnow() - timedelta(minutes=5),
+            attempt=attempt,
+            lease_owner="host-a:4242:1",
+            lease_expires_at=utcnow() - timedelta(minutes=1),
+        )
+        session.add(run)
+    return run.id
 
 
 def test_a_job_that_counts_and_logs_succeeds(run_job, installation_id: int):
@@ -149,3 +229,166 @@ def test_requesting_an_unknown_job_names_the_known_ones(
         integrations.runner.request(installation_id, "nope", trigger="manual")
     with pytest.raises(LookupError, match="no installation 999"):
         integrations.runner.request(999, "import_contacts", trigger="manual")
+
+
+# Leases, heartbeat and retries -----------------------------------------------------------------
+
+
+def test_a_running_run_holds_a_lease_its_heartbeat_keeps_renewing(
+    integrations: Services, installation_id: int
+):
+    run_id = requested(integrations, installation_id, "long")
+    thread = in_thread(integrations, run_id)
+    first = wait_for(integrations, run_id, lambda run: run.status == "running")
+    assert first.lease_owner and first.lease_expires_at > first.started_at
+    time.sleep(1.0)  # longer than the lease: only renewals keep it alive
+    assert integrations.runner.sweep(utcnow()) == []
+    later = wait_for(integrations, run_id, lambda run: run.lease_expires_at > utcnow())
+    assert later.status == "running" and later.lease_owner == first.lease_owner
+    integrations.runner.cancel(run_id, by="test")
+    thread.join(WAIT)
+    done = wait_for(integrations, run_id, lambda run: run.status != "running")
+    assert (done.status, done.lease_owner, done.lease_expires_at) == ("cancelled", None, None)
+
+
+def test_a_dead_workers_run_is_interrupted_and_retried_and_no_longer_blocks_its_job(
+    integrations: Services, installation_id: int
+):
+    dead = dead_run(integrations, installation_id)
+    (retry_id,) = integrations.runner.sweep(utcnow())
+    assert integrations.runner.sweep(utcnow()) == []  # a second sweeper finds nothing to do
+    with integrations.db.session() as session:
+        run, retry = session.get(Run, dead), session.get(Run, retry_id)
+    assert run.status == "interrupted"
+    assert run.error == "worker host-a:4242:1 stopped renewing its lease"
+    assert run.finished_at is not None and run.lease_owner is None
+    assert (retry.trigger, retry.attempt, retry.retry_of, retry.status) == (
+        "retry",
+        2,
+        dead,
+        "queued",
+    )
+    assert integrations.runner.execute(retry_id).status == "succeeded"
+    manual = integrations.runner.request(installation_id, "import_contacts", trigger="manual")
+    assert integrations.runner.execute(manual.id).status == "succeeded"
+
+
+def test_retries_stop_after_the_last_attempt(integrations: Services, installation_id: int):
+    dead = dead_run(integrations, installation_id, attempt=3)
+    assert integrations.runner.sweep(utcnow()) == []
+    with integrations.db.session() as session:
+        run = session.get(Run, dead)
+    assert run.status == "interrupted"
+    assert run.error.endswith("; not retried: 3 attempts made")
+
+
+def test_a_run_swept_as_dead_keeps_that_outcome_when_its_worker_returns(
+    integrations: Services, installation_id: int
+):
+    run_id = requested(integrations, installation_id, "stubborn")
+    thread = in_thread(integrations, run_id)
+    wait_for(integrations, run_id, lambda run: run.status == "running")
+    (retry_id,) = integrations.runner.sweep(utcnow() + timedelta(seconds=5))
+    RELEASE.set()
+    thread.join(WAIT)
+    with integrations.db.session() as session:
+        run = session.get(Run, run_id)
+    assert run.status == "interrupted"  # the late "succeeded" of the old worker is refused
+    assert run.counts == {}
+    assert retry_id != run_id
+
+
+def test_a_queued_run_left_behind_is_handed_over_again_by_the_sweep(
+    integrations: Services, installation_id: int
+):
+    waiting = requested(integrations, installation_id, "import_contacts")
+    assert integrations.runner.sweep(utcnow()) == []  # just requested: its executor has it
+    assert integrations.runner.sweep(utcnow() + timedelta(seconds=1)) == [waiting]
+
+
+# Cancelling ------------------------------------------------------------------------------------
+
+
+def test_cancelling_a_running_run_stops_it_at_its_next_check(
+    integrations: Services, installation_id: int
+):
+    run_id = requested(integrations, installation_id, "long")
+    thread = in_thread(integrations, run_id)
+    wait_for(integrations, run_id, lambda run: run.status == "running")
+    asked = integrations.runner.cancel(run_id, by="alice")
+    assert (asked.status, asked.cancel_requested) == ("running", True)
+    thread.join(WAIT)
+    run = wait_for(integrations, run_id, lambda run: run.status != "running")
+    assert run.status == "cancelled"
+    assert run.error == "cancelled by alice"
+    assert run.counts["read"] >= 1
+    assert integrations.runner.sweep(utcnow() + timedelta(minutes=5)) == []  # not retried
+
+
+def test_cancelling_a_queued_run_cancels_it_at_once_and_it_never_starts(
+    integrations: Services, installation_id: int
+):
+    run_id = requested(integrations, installation_id, "import_contacts")
+    cancelled = integrations.runner.cancel(run_id, by="alice")
+    assert cancelled.status == "cancelled" and cancelled.finished_at is not None
+    run = integrations.runner.execute(run_id)
+    assert run.status == "cancelled" and run.started_at is None and run.counts == {}
+
+
+def test_cancelling_a_finished_or_unknown_run_is_refused(
+    run_job, integrations: Services, installation_id: int
+):
+    finished = run_job(installation_id, "import_contacts").run
+    with pytest.raises(ValueError, match=rf"run {finished.id} already ended \(succeeded\)"):
+        integrations.runner.cancel(finished.id, by="alice")
+    with pytest.raises(LookupError, match="no run 999"):
+        integrations.runner.cancel(999, by="alice")
+
+
+# Time limits -----------------------------------------------------------------------------------
+
+
+def test_a_run_past_its_time_limit_is_stopped_and_fails_with_the_reason(
+    run_job, installation_id: int
+):
+    started = time.monotonic()
+    run = run_job(installation_id, "limited").run
+    assert run.status == "failed"
+    assert run.error == "time limit of 1 s exceeded"
+    assert 1 <= time.monotonic() - started < 3
+
+
+def test_a_job_that_ignores_its_time_limit_is_ended_by_the_lease_and_not_retried(
+    integrations: Services, installation_id: int
+):
+    run_id = requested(integrations, installation_id, "stubborn")
+    thread = in_thread(integrations, run_id)
+    # Past the limit the heartbeat asks it to stop; one lease later it stops renewing.
+    wait_for(integrations, run_id, lambda run: run.cancel_requested)
+    wait_for(integrations, run_id, lambda run: run.lease_expires_at < utcnow())
+    assert integrations.runner.sweep(utcnow()) == []
+    RELEASE.set()
+    thread.join(WAIT)
+    with integrations.db.session() as session:
+        run = session.get(Run, run_id)
+    assert run.status == "interrupted"
+    assert run.error.startswith("time limit of 1 s exceeded; the job did not stop and worker ")
+
+
+# Queue policy ----------------------------------------------------------------------------------
+
+
+def test_a_queued_policy_run_waits_for_the_running_one_then_runs(
+    integrations: Services, installation_id: int
+):
+    first = requested(integrations, installation_id, "queued")
+    thread = in_thread(integrations, first)
+    wait_for(integrations, first, lambda run: run.status == "running")
+    second = requested(integrations, installation_id, "queued")
+    assert integrations.runner.execute(second).status == "queued"
+    RELEASE.set()
+    thread.join(WAIT)
+    # The first run's worker hands the waiting run to the executor when it finishes.
+    with integrations.db.session() as session:
+        statuses = [session.get(Run, run_id).status for run_id in (first, second)]
+    assert statuses == ["succeeded", "succeeded"]
