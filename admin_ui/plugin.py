@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import flask
 
-from admin_ui.views import pages
+from admin_ui import auth_views, library, wizard
+from admin_ui.blueprint import pages
 from core import hookimpl
+
+# The view modules add their routes to ``pages`` when imported.
+VIEW_MODULES = (auth_views, library, wizard)
 
 
 @hookimpl

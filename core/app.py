@@ -9,6 +9,7 @@ from flask import Flask
 from core.api import api
 from core.oauth_web import oauth_pages
 from core.services import Services
+from core.web_auth import SessionCookies
 
 
 def create_app(services: Services) -> Flask:
@@ -20,6 +21,7 @@ def create_app(services: Services) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
+    app.session_interface = SessionCookies(services.settings.secure_cookies)
     app.extensions["integrations"] = services
     app.register_blueprint(api)
     app.register_blueprint(oauth_pages)

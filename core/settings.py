@@ -27,6 +27,8 @@ class Settings:
     platform_adapter: str = "embedded"
     # INTEGRATIONS_DEMO_API_PASSWORD: the demo ledger API user's password (generated when unset)
     demo_api_password: str | None = None
+    # Secure flag of the session cookie: None sets it except on requests to this machine.
+    secure_cookies: bool | None = None
     runs: RunSettings = field(default_factory=lambda: RunSettings())
 
     @classmethod
@@ -48,6 +50,7 @@ class Settings:
             broker_url=env.get("INTEGRATIONS_BROKER_URL") or None,
             platform_adapter=env.get("INTEGRATIONS_PLATFORM_ADAPTER", "").strip() or "embedded",
             demo_api_password=env.get("INTEGRATIONS_DEMO_API_PASSWORD") or None,
+            secure_cookies=_tristate(env, "INTEGRATIONS_SECURE_COOKIES"),
             runs=RunSettings.from_env(env),
         )
 
@@ -105,3 +108,15 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
     if value < minimum:
         raise ValueError(f"{name}: {value} is below the minimum of {minimum}")
     return value
+
+
+def _tristate(env: Mapping[str, str], name: str) -> bool | None:
+    """``true``/``false`` (also 1/0, yes/no, on/off); unset, empty or ``auto`` is None."""
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "auto"):
+        return None
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name}={raw!r}: use true, false or auto")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -41,6 +42,16 @@ def wait_for_health(base: str, process: subprocess.Popen) -> httpx.Response:
     pytest.fail(f"serve did not answer /api/v1/health within {STARTUP_SECONDS}s")
 
 
+def sign_in(base: str, email: str, password: str) -> httpx.Client:
+    """A client signed in through the real sign-in form (its CSRF token included)."""
+    client = httpx.Client(base_url=base, timeout=5)
+    form = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    reply = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    assert reply.status_code == 302, reply.text
+    return client
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
     port = free_port()
@@ -74,7 +85,9 @@ def test_serve_answers_and_stops_on_a_signal(
     base, process = server
     assert wait_for_health(base, process).json() == {"status": "ok"}
 
-    page = httpx.get(f"{base}/", timeout=5)
+    anonymous = httpx.get(f"{base}/", timeout=5)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    page = sign_in(base, "admin@example.com", "correct horse battery staple").get("/")
     assert page.status_code == 200
     text = html.unescape(page.text)
     assert "QuickBooks Online" in text

@@ -81,6 +81,12 @@ def browser(integrations: Services, tenant_id: int):
 
         create_user(session, session.get(Tenant, tenant_id), "admin@test.example", "pw-123456")
     client = create_app(integrations).test_client()
-    reply = client.post("/login", data={"email": "admin@test.example", "password": "pw-123456"})
+    client.get("/login")  # the sign-in form's CSRF token lives in the session
+    with client.session_transaction() as session:
+        csrf = session["csrf"]
+    reply = client.post(
+        "/login",
+        data={"email": "admin@test.example", "password": "pw-123456", "csrf_token": csrf},
+    )
     assert reply.status_code == 302
     return client

@@ -73,7 +73,12 @@ def test_state_from_another_browser_session_is_refused(
     start = browser.get(f"/installations/{installation_id}/connect/quickbooks")
     callback = submit_consent(start.headers["Location"], "approve", realm_id=realm)
     other = browser.application.test_client()
-    other.post("/login", data={"email": "admin@test.example", "password": "pw-123456"})
+    other.get("/login")
+    with other.session_transaction() as session:
+        csrf = session["csrf"]
+    other.post(
+        "/login", data={"email": "admin@test.example", "password": "pw-123456", "csrf_token": csrf}
+    )
 
     reply = other.get("/oauth/callback?" + urlencode(callback))
 
