@@ -16,8 +16,16 @@ import click
 import httpx
 
 from core import hookimpl
-from core.connector import Account, Action, OAuthProvider, Service
+from core.connector import (
+    Account,
+    Action,
+    JobDefinition,
+    OAuthProvider,
+    OptionSource,
+    Service,
+)
 from plugins.quickbooks import environments
+from plugins.quickbooks.sync import import_records, options
 from plugins.quickbooks.test_connection import test_connection
 
 HERE = Path(__file__).parent
@@ -83,6 +91,39 @@ def register_actions(register: Callable[[Action], None]) -> None:
             description="Reads CompanyInfo and Preferences and reports what the sync needs.",
         )
     )
+    register(import_records.FORCE_SYNC)
+
+
+def _sync_job(key: str, title: str, run: Callable[..., None], description: str) -> JobDefinition:
+    """A sync job whose toggle and cron schedule live under ``/sync/<key>`` in the wizard."""
+    return JobDefinition(
+        key=key,
+        title=title,
+        run=run,
+        description=description,
+        toggle_field=f"/sync/{key}/enabled",
+        schedule_field=f"/sync/{key}/schedule",
+        timezone_field="/initial/timezone",
+    )
+
+
+@hookimpl
+def register_jobs(register: Callable[[JobDefinition], None]) -> None:
+    register(
+        _sync_job(
+            import_records.JOB_KEY,
+            "Import from QuickBooks",
+            import_records.import_from_quickbooks,
+            "Customers, items and tax codes from QuickBooks into the platform: everything "
+            "once, then only what changed.",
+        )
+    )
+
+
+@hookimpl
+def register_option_sources(register: Callable[[OptionSource], None]) -> None:
+    for source in options.OPTION_SOURCES:
+        register(source)
 
 
 @hookimpl

@@ -77,14 +77,14 @@ def item_input(
     kind: ItemKind = existing.kind if existing else "one_time"
     if recurring_item_id and str(qbo.get("Id")) == recurring_item_id:
         kind = "recurring"
-    taxable = qbo.get("Taxable")
-    if taxable is None:  # CA/UK items say it with a sales tax code instead
-        taxable = bool((qbo.get("SalesTaxCodeRef") or {}).get("value"))
+    # US items say it with Taxable; CA/UK items with a sales tax code (Taxable is a US notion).
+    sales_code = str((qbo.get("SalesTaxCodeRef") or {}).get("value") or "")
+    taxable = qbo.get("Taxable") is True or sales_code not in ("", "NON")
     return ItemInput(
         name=name,
         kind=kind,
         price=_money(qbo.get("UnitPrice"), f"UnitPrice of QuickBooks item {name!r}"),
-        taxable=bool(taxable),
+        taxable=taxable,
         description=_text(qbo.get("Description")) or (existing.description if existing else ""),
         active=is_active(qbo),
     )

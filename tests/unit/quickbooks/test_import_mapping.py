@@ -83,7 +83,9 @@ def test_item_price_and_taxable_come_from_quickbooks() -> None:
 
 
 def test_item_taxable_from_a_sales_tax_code_outside_the_us() -> None:
-    assert item_input({"Name": "A", "SalesTaxCodeRef": {"value": "4"}}).taxable is True
+    ca_item = {"Name": "A", "Taxable": False, "SalesTaxCodeRef": {"value": "4"}}
+    assert item_input(ca_item).taxable is True
+    assert item_input({"Name": "A", "SalesTaxCodeRef": {"value": "NON"}}).taxable is False
     assert item_input({"Name": "A"}).taxable is False
 
 
