@@ -109,6 +109,8 @@ def _sync_job(key: str, title: str, run: Callable[..., None], description: str) 
 
 @hookimpl
 def register_jobs(register: Callable[[JobDefinition], None]) -> None:
+    from plugins.quickbooks.sync import export_payments, import_payments
+
     register(
         _sync_job(
             import_records.JOB_KEY,
@@ -116,6 +118,24 @@ def register_jobs(register: Callable[[JobDefinition], None]) -> None:
             import_records.import_from_quickbooks,
             "Customers, items and tax codes from QuickBooks into the platform: everything "
             "once, then only what changed.",
+        )
+    )
+    register(
+        _sync_job(
+            export_payments.JOB_KEY,
+            "Export payments to QuickBooks",
+            export_payments.run,
+            "Payments on synced invoices become QuickBooks Payments; payments without an "
+            "invoice become Sales Receipts.",
+        )
+    )
+    register(
+        _sync_job(
+            import_payments.JOB_KEY,
+            "Import payments from QuickBooks",
+            import_payments.run,
+            "Payments recorded in QuickBooks against synced invoices are mirrored on the "
+            "platform, edits and deletions included.",
         )
     )
 
