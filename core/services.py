@@ -15,7 +15,7 @@ from core.oauth import OAuthService
 from core.oauth_store import ConnectionStore
 from core.platform.events import EventDispatcher
 from core.platform.factory import platform_factory
-from core.platform.ledger import EmbeddedLedger
+from core.platform.ledger import EmbeddedLedger, check_api_user
 from core.plugins import PluginHost
 from core.runner import Runner
 from core.schedules import ScheduleBook
@@ -53,6 +53,10 @@ class Services:
     def ledger(self, tenant_id: int) -> EmbeddedLedger:
         """The tenant's embedded ledger, its events dispatched to the tenant's connectors."""
         return EmbeddedLedger(self.db, tenant_id, on_event=self.events.dispatch)
+
+    def check_api_user(self, username: str, password: str) -> int | None:
+        """The tenant a ledger API user (``login@clientcode``) signs in to, or None."""
+        return check_api_user(self.db, username, password)
 
 
 def build(

@@ -9,6 +9,9 @@ Fixtures, from the bottom up:
   your ``conftest.py`` to test your plugin alone; by default every installed entry point loads.
 * ``integrations``: the host's services over that database and those plugins.
 * ``install_connector(connector_id, config)``: an installation configured from a dict.
+* ``ledger``: the ``tenant_id`` tenant's embedded ledger (the platform a connector's jobs see
+  through ``ctx.platform``); its events (``invoice.sent`` ...) reach the installed connectors,
+  so sending an invoice in a test starts the runs your ``on_platform_event`` asks for.
 * ``run_job(installation_id, job_key)``: runs one job now and returns the finished run and its
   log lines.
 
@@ -38,6 +41,14 @@ from cryptography.fernet import Fernet
 from sqlalchemy import create_engine, text
 
 from core.config import with_defaults
+from core.platform.ledger import EmbeddedLedger
+from core.platform.testing import (  # noqa: F401 (fixtures for connector authors)
+    ledger_credentials,
+    ledger_server,
+    platform_adapter,
+    platform_port,
+    port_for,
+)
 from core.plugins import PluginHost
 from core.services import Services, build
 from core.settings import Settings
@@ -122,6 +133,12 @@ def tenant_id(integrations: Services) -> int:
     """The id of a tenant named ``test``."""
     with integrations.db.session() as session:
         return get_or_create_tenant(session, "test", "Test tenant").id
+
+
+@pytest.fixture
+def ledger(integrations: Services, tenant_id: int) -> EmbeddedLedger:
+    """The test tenant's embedded ledger, its events dispatched to the installed connectors."""
+    return integrations.ledger(tenant_id)
 
 
 @pytest.fixture

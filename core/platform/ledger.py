@@ -635,9 +635,10 @@ class EmbeddedLedger:
     def record_payment(self, data: PaymentInput) -> Payment:
         with self._write() as tx:
             row = LedgerPayment(tenant_id=self.tenant_id)
-            self._fill_payment(tx, row, data, previous=None)
+            self._fill_payment(tx, row, data)
             if row.origin == "platform":
                 tx.events.append(self._payment_event(row, "recorded"))
+            self._resettle(tx, row.invoice_id)
             return _payment(row)
 
     def update_payment(self, payment_id: str, data: PaymentInput) -> Payment:
@@ -645,22 +646,20 @@ class EmbeddedLedger:
             row = self._get(tx.session, LedgerPayment, payment_id, "payment")
             if data.origin != row.origin:
                 raise PlatformError(f"a {row.origin} payment stays {row.origin}", "origin")
-            self._fill_payment(tx, row, data, previous=row.invoice_id)
+            previous = row.invoice_id
+            self._fill_payment(tx, row, data)
             if row.origin == "platform":
                 tx.events.append(self._payment_event(row, "updated"))
+            self._resettle(tx, previous, row.invoice_id)
             return _payment(row)
 
     def delete_payment(self, payment_id: str) -> None:
         with self._write() as tx:
             row = self._get(tx.session, LedgerPayment, payment_id, "payment")
-            invoice_id = row.invoice_id
             tx.session.delete(row)
-            if invoice_id is not None:
-                self._resettle(tx, invoice_id)
+            self._resettle(tx, row.invoice_id)
 
-    def _fill_payment(
-        self, tx: _Write, row: LedgerPayment, data: PaymentInput, *, previous: int | None
-    ) -> None:
+    def _fill_payment(self, tx: _Write, row: LedgerPayment, data: PaymentInput) -> None:
         session = tx.session
         customer = self._get_input(session, LedgerCustomer, data.customer_id, "customer_id")
         amount = check.number(data.amount, "amount", positive=True)
@@ -704,8 +703,6 @@ class EmbeddedLedger:
         row.updated_at = tx.stamp()
         session.add(row)
         session.flush()
-        for invoice_id in {previous, row.invoice_id} - {None}:
-            self._resettle(tx, invoice_id)
 
     def _check_payable(
         self,
@@ -731,14 +728,15 @@ class EmbeddedLedger:
                 "amount",
             )
 
-    def _resettle(self, tx: _Write, invoice_id: int) -> None:
-        """Recompute an invoice's balance after its payments changed; raise paid_in_full."""
-        invoice = tx.session.get(LedgerInvoice, invoice_id)
-        was_paid = invoice.status == "paid"
-        self._settle(invoice, self._paid(tx.session, invoice.id))
-        invoice.updated_at = tx.stamp()
-        if invoice.status == "paid" and not was_paid:
-            tx.events.append(self._event(port.INVOICE_PAID_IN_FULL, invoice))
+    def _resettle(self, tx: _Write, *invoice_ids: int | None) -> None:
+        """Recompute balances after payments changed; raise paid_in_full for those now paid."""
+        for invoice_id in sorted({i for i in invoice_ids if i is not None}):
+            invoice = tx.session.get(LedgerInvoice, invoice_id)
+            was_paid = invoice.status == "paid"
+            self._settle(invoice, self._paid(tx.session, invoice.id))
+            invoice.updated_at = tx.stamp()
+            if invoice.status == "paid" and not was_paid:
+                tx.events.append(self._event(port.INVOICE_PAID_IN_FULL, invoice))
 
     # Sync states -------------------------------------------------------------------------------
 
