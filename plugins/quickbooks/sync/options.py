@@ -34,8 +34,7 @@ def quickbooks_items(ctx: JobContext) -> list[Option]:
         client = qbo_client(ctx)
     except NeedsReconnect as exc:
         raise OptionsUnavailable(
-            f"QuickBooks is not connected ({exc}): press Connect to QuickBooks to list its "
-            "items, or type an item ID"
+            f"cannot list QuickBooks items ({exc}): press Connect to QuickBooks, or type an item ID"
         ) from None
     rows = client.query("SELECT * FROM Item WHERE Active = true ORDERBY Name")
     return [
