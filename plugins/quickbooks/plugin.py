@@ -19,9 +19,11 @@ from core import hookimpl
 from core.connector import (
     Account,
     Action,
+    InstallationInfo,
     JobDefinition,
     OAuthProvider,
     OptionSource,
+    PlatformEvent,
     Service,
 )
 from plugins.quickbooks import environments
@@ -92,6 +94,10 @@ def register_actions(register: Callable[[Action], None]) -> None:
         )
     )
     register(import_records.FORCE_SYNC)
+    from plugins.quickbooks.sync import export_invoices
+
+    register(export_invoices.BACKFILL)
+    register(export_invoices.RETRY_FAILED)
 
 
 def _sync_job(key: str, title: str, run: Callable[..., None], description: str) -> JobDefinition:
@@ -109,8 +115,16 @@ def _sync_job(key: str, title: str, run: Callable[..., None], description: str) 
 
 @hookimpl
 def register_jobs(register: Callable[[JobDefinition], None]) -> None:
-    from plugins.quickbooks.sync import export_payments, import_payments
+    from plugins.quickbooks.sync import export_invoices, export_payments, import_payments
 
+    register(
+        _sync_job(
+            export_invoices.JOB_KEY,
+            "Export invoices to QuickBooks",
+            export_invoices.export_invoices,
+            "Sent invoices, their edits and voids go to QuickBooks; drafts never do.",
+        )
+    )
     register(
         _sync_job(
             import_records.JOB_KEY,
@@ -167,3 +181,11 @@ def _start_emulator(settings: Mapping[str, Any]) -> Callable[[], None]:
 @hookimpl
 def register_services(register: Callable[[Service], None]) -> None:
     register(Service("qbo-emulator", _start_emulator))
+
+
+@hookimpl
+def on_platform_event(installation: InstallationInfo, event: PlatformEvent) -> list[str] | None:
+    """Invoices sent, edited or voided and payments recorded are exported at once."""
+    from plugins.quickbooks.sync.events import jobs_for
+
+    return jobs_for(event.name)
