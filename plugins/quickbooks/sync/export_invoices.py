@@ -119,6 +119,7 @@ class InvoiceExport:
         self._items: dict[str, str | None] = {}
         self._tax_codes: tuple[QBOTaxCode, ...] | None = None
         self._tax_rates: dict[str, TaxRate] | None = None
+        self._held: list[str] | None = None  # warnings held while a transaction is open
 
     # -- which invoices ----------------------------------------------------------------------
 
@@ -332,11 +333,17 @@ class InvoiceExport:
                     self.records.needs_sync(ENTITY, write.invoice.id, IN_FLIGHT)
         results = self.client.batch([w.operation for w in writes]) if writes else []
         outcomes = [self._settle(w, r) for w, r in zip(writes, results, strict=True)]
-        with self.records.transaction():
-            for write, outcome in zip(writes, outcomes, strict=True):
-                self._record(write, outcome)
-            if cursor is not None:
-                self.records.set_cursor(CURSOR, cursor.isoformat())
+        self._held = []  # the run log writes through its own session: not inside this one
+        try:
+            with self.records.transaction():
+                for write, outcome in zip(writes, outcomes, strict=True):
+                    self._record(write, outcome)
+                if cursor is not None:
+                    self.records.set_cursor(CURSOR, cursor.isoformat())
+        finally:
+            held, self._held = self._held, None
+            for message in held:
+                self.ctx.log.warning("%s", message)
         stop = next((o for o in outcomes if isinstance(o, QBOError) and o.connection_level), None)
         if stop is not None:
             raise stop
@@ -386,7 +393,7 @@ class InvoiceExport:
     def _fail(self, invoice: Invoice, reason: str) -> None:
         self.records.failed(ENTITY, invoice.id, reason)
         self.ctx.count("failed")
-        self.ctx.log.warning("invoice %s failed: %s", invoice.number, reason)
+        self._warn(f"invoice {invoice.number} failed: {reason}")
 
     def _qbo_failure(self, invoice: Invoice, error: QBOError, *, in_flight: bool = False) -> None:
         """A record-level error fails the invoice; anything else leaves it for the next run."""
@@ -395,7 +402,13 @@ class InvoiceExport:
             return
         self.records.needs_sync(ENTITY, invoice.id, IN_FLIGHT if in_flight else error.describe())
         self.ctx.count("failed")
-        self.ctx.log.warning("invoice %s not sent: %s", invoice.number, error.describe())
+        self._warn(f"invoice {invoice.number} not sent: {error.describe()}")
+
+    def _warn(self, message: str) -> None:
+        if self._held is not None:
+            self._held.append(message)
+        else:
+            self.ctx.log.warning("%s", message)
 
 
 # -- actions ---------------------------------------------------------------------------------
