@@ -99,7 +99,7 @@ def _claim(session: Session, due: list[Row[Any]], now: datetime, is_sqlite: bool
             .where(Schedule.id == row.id, Schedule.next_run_at == row.next_run_at)
             .values(**values)
         )
-        if moved.rowcount == 1 and "paused_reason" not in values:
+        if moved.rowcount == 1:  # the slot was planned while valid: it still fires
             claimed.append(
                 {
                     "installation_id": row.installation_id,
