@@ -130,6 +130,16 @@ def test_existing_platform_records_are_matched_by_email_and_name_not_duplicated(
     assert len(sync.port.items()) == 2
 
 
+def test_the_chosen_unmatched_recurring_item_comes_in_as_recurring(sync: SyncHarness) -> None:
+    sync.configure({"items": {"unmatched_recurring_item": "2"}})
+
+    outcome = sync.run(JOB_KEY)
+
+    assert outcome.run.status == "succeeded", outcome.messages
+    kinds = {item.name: item.kind for item in sync.port.items()}
+    assert kinds == {"Services": "one_time", "Hours": "recurring"}
+
+
 def test_nothing_changed_writes_nothing_and_calls_grow_with_changes_not_total(
     sync: SyncHarness,
 ) -> None:
