@@ -8,6 +8,7 @@ from flask import Flask
 
 from core.api import api
 from core.oauth_web import oauth_pages
+from core.platform.ledger_api import ledger_api
 from core.services import Services
 from core.web_auth import SessionCookies
 
@@ -25,5 +26,6 @@ def create_app(services: Services) -> Flask:
     app.extensions["integrations"] = services
     app.register_blueprint(api)
     app.register_blueprint(oauth_pages)
+    app.register_blueprint(ledger_api)
     services.host.broadcast("register_web", app=app)
     return app

@@ -42,6 +42,13 @@ from sqlalchemy import create_engine, text
 
 from core.config import with_defaults
 from core.platform.ledger import EmbeddedLedger
+from core.platform.testing import (  # noqa: F401 (fixtures for connector authors)
+    ledger_credentials,
+    ledger_server,
+    platform_adapter,
+    platform_port,
+    port_for,
+)
 from core.plugins import PluginHost
 from core.services import Services, build
 from core.settings import Settings
