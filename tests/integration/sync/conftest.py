@@ -1,0 +1,84 @@
+"""Fixtures of the end-to-end sync tests: a connected QuickBooks installation per test.
+
+``sync`` is parametrized over the platform adapters, so every sync test runs once against the
+embedded ledger and once through the REST adapter over HTTP. ``qbo_region`` (default ``US``)
+chooses the QuickBooks company's country; a test overrides it with
+``@pytest.mark.parametrize("qbo_region", ["CA"])``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "emulator"))
+
+from emulator_support import create_company, mint_tokens, register_app, submit_consent
+from sync_support import PROVIDER, SyncHarness
+
+from core.services import Services
+from plugins.quickbooks.client import QBOClient, StaticTokenSource
+from plugins.quickbooks.emulator.server import EmulatorServer, start_emulator
+
+
+@pytest.fixture
+def integrations_plugins() -> None:
+    """Every installed plugin: the QuickBooks connector among them."""
+    return None
+
+
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
+    server = start_emulator(port=0)
+    monkeypatch.setenv("INTEGRATIONS_QBO_EMULATOR_URL", server.url)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def qbo_region() -> str:
+    return "US"
+
+
+@pytest.fixture
+def sync(
+    integrations: Services, tenant_id: int, emulator: EmulatorServer, install_connector, qbo_region
+) -> SyncHarness:
+    """A tenant with QuickBooks installed, configured for the emulator and connected."""
+    app = register_app(emulator.url)
+    realm_id = create_company(emulator.url, "Sync Test Company", country=qbo_region)
+    installation = install_connector(
+        "quickbooks",
+        {
+            "initial": {"environment": "emulator", "region": qbo_region},
+            "quickbooks": {"client_id": app.client_id, "client_secret": app.client_secret},
+        },
+    )
+    authorize = integrations.oauth.authorization_url(
+        tenant_id,
+        installation.id,
+        PROVIDER,
+        redirect_uri=app.redirect_uri,
+        browser_session="sync-harness",
+        actor="test",
+    )
+    callback = submit_consent(authorize, "approve", realm_id=realm_id)
+    integrations.oauth.complete(callback, browser_session="sync-harness")
+    tokens = mint_tokens(emulator.url, realm_id, app.client_id)
+    qbo = QBOClient(f"{emulator.url}/v3", realm_id, StaticTokenSource(tokens["access_token"]))
+    ledger = integrations.ledger(tenant_id)
+    return SyncHarness(
+        services=integrations,
+        tenant_id=tenant_id,
+        installation_id=installation.id,
+        emulator=emulator,
+        realm_id=realm_id,
+        ledger=ledger,
+        port=ledger,
+        qbo=qbo,
+    )
