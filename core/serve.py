@@ -1,7 +1,7 @@
 """``integrations serve``: the embedded default in one process.
 
-Migrations applied, a demo tenant with an admin user, the plugins' services (the QuickBooks
-emulator), the scheduler and the web app on a production WSGI server (waitress).
+Migrations applied, a demo tenant with an admin user and its demo ledger, the plugins' services
+(the QuickBooks emulator), the scheduler and the web app on a production WSGI server (waitress).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 from waitress import serve
 
 from core.app import create_app
+from core.demo import load_demo_data
 from core.executor import PoolExecutor
 from core.scheduler import EmbeddedScheduler
 from core.services import Services
 from core.store.models import User
-from core.tenants import create_user, get_or_create_tenant
+from core.tenants import create_user, get_or_create_tenant, tenant_by_slug
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,20 @@ def ensure_demo_tenant(services: Services) -> None:
         click.echo(f"Admin user created: {email} (password from INTEGRATIONS_ADMIN_PASSWORD)")
 
 
+def ensure_demo_ledger(services: Services) -> None:
+    """Load the demo tenant's ledger on first start; print a generated API password once."""
+    with services.db.session() as session:
+        tenant_id = tenant_by_slug(session, "demo").id
+    demo = load_demo_data(services, tenant_id)
+    if demo.loaded:
+        click.echo("Demo ledger loaded: customers, items, tax rates, invoices and payments")
+    if demo.api_password is not None:
+        click.echo(
+            f"Ledger API user created: {demo.api_username} / {demo.api_password} "
+            "(shown once; keep it)"
+        )
+
+
 def run_server(
     services: Services,
     *,
@@ -57,6 +72,7 @@ def run_server(
     """Serve until interrupted (Ctrl-C or SIGTERM), then stop the scheduler and services cleanly."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     ensure_demo_tenant(services)
+    ensure_demo_ledger(services)
     stops: list[Callable[[], None]] = []
     _stop_on_sigterm()
     try:
