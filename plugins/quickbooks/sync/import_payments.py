@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from core.platform.port import Payment, PaymentInput, RecordNotFound
+from core.platform.port import Payment, PaymentInput, PlatformError, RecordNotFound
 from core.records import content_hash
 from plugins.quickbooks import environments
 from plugins.quickbooks.client import QBOClient
@@ -124,9 +124,9 @@ class PaymentImport:
             if error.connection_level:
                 raise
             return Outcome("failed", reason=error.describe())
-        except Exception as error:  # the platform refused: the record fails, the run goes on
-            message = getattr(error, "message", None) or str(error)
-            return Outcome("failed", reason=f"the platform refused it: {message}")
+        except PlatformError as error:  # the platform refused it: this record fails, not the run
+            where = f"{error.field}: " if error.field else ""
+            return Outcome("failed", reason=f"the platform refused it: {where}{error.message}")
 
     def _apply(self, row: dict[str, Any]) -> Outcome:
         remote_id = str(row["Id"])

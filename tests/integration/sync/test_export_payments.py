@@ -304,3 +304,33 @@ def test_a_create_that_may_have_landed_is_found_again_instead_of_sent_twice(
     link = sync.link("payment", paid_id)
     assert (link.status, link.remote_id) == ("synced", landed["Id"])
     assert sync.qbo.read("Invoice", invoice_qbo)["Balance"] == 55
+
+
+def test_an_exported_payment_edited_on_the_platform_is_updated_in_quickbooks(
+    sync, customer, platform
+) -> None:
+    invoice = sent_invoice(sync, customer)
+    invoice_qbo = sync_invoice(sync, invoice, qbo_customer(sync, customer))
+    paid = pay(sync, customer, "20.00", invoice_id=invoice.id)
+    assert sync.run(JOB).run.counts["created"] == 1
+    before = sync.qbo.read("Payment", sync.link("payment", paid).remote_id)
+    current = platform.payment(paid)
+    platform.update_payment(
+        paid,
+        PaymentInput(
+            customer_id=current.customer_id,
+            amount=Decimal("35.00"),
+            date=current.date,
+            type=current.type,
+            invoice_id=current.invoice_id,
+        ),
+    )
+
+    outcome = sync.run(JOB)
+
+    assert outcome.run.counts == {"read": 1, "updated": 1}
+    after = sync.qbo.read("Payment", before["Id"])
+    assert (after["TotalAmt"], after["Line"][0]["Amount"]) == (35, 35)
+    assert int(after["SyncToken"]) == int(before["SyncToken"]) + 1
+    assert sync.qbo.read("Invoice", invoice_qbo)["Balance"] == 65
+    assert len(qbo_rows(sync, "Payment")) == 1

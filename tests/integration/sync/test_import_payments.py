@@ -244,3 +244,28 @@ def test_only_synced_invoices_count_and_failures_end_the_run_partial(
     assert mirror.remote_ref == good["Id"]
     assert mirrors(sync, first) == []
     assert not_ours["Id"] not in {link.remote_id for link in sync.links("payment")}
+
+
+def test_a_payment_the_platform_refuses_fails_with_the_platforms_reason(
+    sync, platform, customer, qbo_customer
+) -> None:
+    sync.configure(ON)
+    invoice, invoice_qbo = synced_invoice(sync, platform, customer, qbo_customer)
+    platform.record_payment(
+        PaymentInput(
+            customer_id=customer.id,
+            amount=Decimal("80.00"),
+            date=date(2026, 4, 1),
+            type="cash",
+            invoice_id=invoice,
+        )
+    )
+    too_much = qbo_payment(sync, qbo_customer, {invoice_qbo: 40.0})
+
+    outcome = sync.run(JOB)
+
+    assert outcome.run.status == "partial"
+    (failure,) = sync.links("payment_import")
+    assert failure.local_id == too_much["Id"]
+    assert failure.reason.startswith("the platform refused it: amount: is more than the 20.00")
+    assert mirrors(sync, invoice) == []
