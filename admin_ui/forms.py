@@ -10,7 +10,8 @@ Rules a form adds to JSON Schema:
 * a secret (``writeOnly``) left blank is left out of the values, which keeps the stored one;
 * a ``readOnly`` field keeps its current value whatever the browser sent;
 * an unchecked toggle sends nothing, so a toggle absent from the form is ``false``;
-* a required text field left blank is missing (not ``""``), so it is reported as required;
+* a required text field left blank is missing (not ``""``), so it is reported as required; an
+  optional one is ``""`` when it had a value to clear, and stays unset otherwise;
 * a field shown by ``if``/``then`` is read only while its condition holds.
 """
 
@@ -431,7 +432,7 @@ def _read_value(
         return (text if text else _MISSING), []
     if widget in ("cron", "timezone", "picker", "integer", "number", "json"):
         text = text.strip()
-    if text == "" and (required or not _accepts_blank(widget, schema)):
+    if text == "" and (required or not _accepts_blank(widget, schema, current)):
         return _MISSING, []
     reader = _READERS.get(widget)
     if reader is None:
@@ -442,8 +443,12 @@ def _read_value(
         return _MISSING, [FieldError(pointer, str(exc))]
 
 
-def _accepts_blank(widget: str, schema: Mapping[str, Any]) -> bool:
-    """Whether a blank input means the empty string rather than "not given"."""
+def _accepts_blank(widget: str, schema: Mapping[str, Any], current: Any) -> bool:
+    """Whether a blank input means the empty string rather than "not given": only for a text
+    that had a value (saved or default), so clearing it clears it and an untouched empty field
+    stays unset."""
+    if current is None and "default" not in schema:
+        return False
     if widget == "select":
         return "" in _allowed(schema)
     return widget in ("text", "picker", "cron", "timezone")

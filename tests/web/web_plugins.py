@@ -49,7 +49,7 @@ def widget_schema() -> dict[str, Any]:
                     },
                 },
                 "required": ["api_key"],
-                "if": {"properties": {"mode": {"const": "server"}}},
+                "if": {"properties": {"mode": {"const": "server"}}, "required": ["mode"]},
                 "then": {
                     "properties": {
                         "server_url": {
