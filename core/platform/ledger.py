@@ -58,11 +58,18 @@ from core.platform.ledger_models import (
     LedgerSyncState,
     LedgerTaxRate,
 )
+from core.platform.ledger_records import (
+    customer_record,
+    invoice_record,
+    item_record,
+    payment_record,
+    sync_state_record,
+    tax_rate_record,
+)
 from core.platform.port import (
     Customer,
     CustomerInput,
     Invoice,
-    InvoiceLine,
     InvoiceStatus,
     Item,
     ItemInput,
@@ -199,11 +206,13 @@ class EmbeddedLedger:
 
     def customers(self, *, changed_since: datetime | None = None) -> list[Customer]:
         with self.db.session() as session:
-            return [_customer(r) for r in self._changed(session, LedgerCustomer, changed_since)]
+            return [
+                customer_record(r) for r in self._changed(session, LedgerCustomer, changed_since)
+            ]
 
     def customer(self, customer_id: str) -> Customer:
         with self.db.session() as session:
-            return _customer(self._get(session, LedgerCustomer, customer_id, "customer"))
+            return customer_record(self._get(session, LedgerCustomer, customer_id, "customer"))
 
     def find_customers_by_email(self, email: str) -> list[Customer]:
         address = check.email(email)
@@ -218,7 +227,7 @@ class EmbeddedLedger:
                 )
                 .order_by(LedgerCustomer.id)
             )
-            return [_customer(r) for r in rows]
+            return [customer_record(r) for r in rows]
 
     def create_customer(self, data: CustomerInput) -> Customer:
         with self._write() as tx:
@@ -226,13 +235,13 @@ class EmbeddedLedger:
             self._fill_customer(tx, row, data)
             tx.session.add(row)
             tx.session.flush()
-            return _customer(row)
+            return customer_record(row)
 
     def update_customer(self, customer_id: str, data: CustomerInput) -> Customer:
         with self._write() as tx:
             row = self._get(tx.session, LedgerCustomer, customer_id, "customer")
             self._fill_customer(tx, row, data)
-            return _customer(row)
+            return customer_record(row)
 
     def _fill_customer(self, tx: _Write, row: LedgerCustomer, data: CustomerInput) -> None:
         row.display_name = check.text(
@@ -253,11 +262,11 @@ class EmbeddedLedger:
 
     def items(self, *, changed_since: datetime | None = None) -> list[Item]:
         with self.db.session() as session:
-            return [_item(r) for r in self._changed(session, LedgerItem, changed_since)]
+            return [item_record(r) for r in self._changed(session, LedgerItem, changed_since)]
 
     def item(self, item_id: str) -> Item:
         with self.db.session() as session:
-            return _item(self._get(session, LedgerItem, item_id, "item"))
+            return item_record(self._get(session, LedgerItem, item_id, "item"))
 
     def create_item(self, data: ItemInput) -> Item:
         with self._write() as tx:
@@ -265,13 +274,13 @@ class EmbeddedLedger:
             _fill_item(tx, row, data)
             tx.session.add(row)
             tx.session.flush()
-            return _item(row)
+            return item_record(row)
 
     def update_item(self, item_id: str, data: ItemInput) -> Item:
         with self._write() as tx:
             row = self._get(tx.session, LedgerItem, item_id, "item")
             _fill_item(tx, row, data)
-            return _item(row)
+            return item_record(row)
 
     def tax_rates(self) -> list[TaxRate]:
         with self.db.session() as session:
@@ -280,11 +289,11 @@ class EmbeddedLedger:
                 .where(LedgerTaxRate.tenant_id == self.tenant_id)
                 .order_by(LedgerTaxRate.id)
             )
-            return [_tax_rate(r) for r in rows]
+            return [tax_rate_record(r) for r in rows]
 
     def tax_rate(self, tax_rate_id: str) -> TaxRate:
         with self.db.session() as session:
-            return _tax_rate(self._get(session, LedgerTaxRate, tax_rate_id, "tax_rate"))
+            return tax_rate_record(self._get(session, LedgerTaxRate, tax_rate_id, "tax_rate"))
 
     def create_tax_rate(self, data: TaxRateInput) -> TaxRate:
         with self._write() as tx:
@@ -292,13 +301,13 @@ class EmbeddedLedger:
             _fill_tax_rate(tx, row, data)
             tx.session.add(row)
             tx.session.flush()
-            return _tax_rate(row)
+            return tax_rate_record(row)
 
     def update_tax_rate(self, tax_rate_id: str, data: TaxRateInput) -> TaxRate:
         with self._write() as tx:
             row = self._get(tx.session, LedgerTaxRate, tax_rate_id, "tax_rate")
             _fill_tax_rate(tx, row, data)
-            return _tax_rate(row)
+            return tax_rate_record(row)
 
     # Invoices: reading (the port) --------------------------------------------------------------
 
@@ -323,11 +332,11 @@ class EmbeddedLedger:
             if ids is not None:
                 wanted = [i for i in (check.record_id(v, "ids") for v in ids) if i is not None]
                 query = query.where(LedgerInvoice.id.in_(wanted))
-            return [_invoice(r) for r in session.scalars(query)]
+            return [invoice_record(r) for r in session.scalars(query)]
 
     def invoice(self, invoice_id: str) -> Invoice:
         with self.db.session() as session:
-            return _invoice(self._get(session, LedgerInvoice, invoice_id, "invoice"))
+            return invoice_record(self._get(session, LedgerInvoice, invoice_id, "invoice"))
 
     # Invoices: the platform's side -------------------------------------------------------------
 
@@ -358,7 +367,7 @@ class EmbeddedLedger:
             self._apply_invoice(tx, row, changes, paid=ZERO)
             tx.session.add(row)
             tx.session.flush()
-            return _invoice(row)
+            return invoice_record(row)
 
     def update_invoice(self, invoice_id: str, **changes: Any) -> Invoice:
         """Change fields or lines (same names as ``create_invoice``); totals are recomputed.
@@ -375,7 +384,7 @@ class EmbeddedLedger:
                 tx.events.append(self._event(port.INVOICE_UPDATED, row))
             if row.status == "paid" and not was_paid:
                 tx.events.append(self._event(port.INVOICE_PAID_IN_FULL, row))
-            return _invoice(row)
+            return invoice_record(row)
 
     def send_invoice(self, invoice_id: str) -> Invoice:
         """Draft to sent (event ``invoice.sent``); sending a sent invoice again changes nothing."""
@@ -388,14 +397,14 @@ class EmbeddedLedger:
             if row.status == "draft":
                 row.status, row.sent_at, row.updated_at = "sent", utcnow(), tx.stamp()
                 tx.events.append(self._event(port.INVOICE_SENT, row))
-            return _invoice(row)
+            return invoice_record(row)
 
     def void_invoice(self, invoice_id: str) -> Invoice:
         """Void an invoice without payments (event ``invoice.voided``); its balance becomes 0."""
         with self._write() as tx:
             row = self._get(tx.session, LedgerInvoice, invoice_id, "invoice")
             if row.status == "void":
-                return _invoice(row)
+                return invoice_record(row)
             if self._paid(tx.session, row.id):
                 raise PlatformError(
                     f"invoice {row.number} has payments; delete them before voiding it",
@@ -405,7 +414,7 @@ class EmbeddedLedger:
             row.status, row.balance, row.voided_at = "void", ZERO, utcnow()
             row.updated_at = tx.stamp()
             tx.events.append(self._event(port.INVOICE_VOIDED, row))
-            return _invoice(row)
+            return invoice_record(row)
 
     def _apply_invoice(
         self, tx: _Write, row: LedgerInvoice, changes: Mapping[str, Any], *, paid: Decimal
@@ -626,11 +635,11 @@ class EmbeddedLedger:
                 query = query.where(
                     LedgerPayment.origin == check.choice(origin, "origin", ("platform", "remote"))
                 )
-            return [_payment(r) for r in session.scalars(query)]
+            return [payment_record(r) for r in session.scalars(query)]
 
     def payment(self, payment_id: str) -> Payment:
         with self.db.session() as session:
-            return _payment(self._get(session, LedgerPayment, payment_id, "payment"))
+            return payment_record(self._get(session, LedgerPayment, payment_id, "payment"))
 
     def record_payment(self, data: PaymentInput) -> Payment:
         with self._write() as tx:
@@ -639,7 +648,7 @@ class EmbeddedLedger:
             if row.origin == "platform":
                 tx.events.append(self._payment_event(row, "recorded"))
             self._resettle(tx, row.invoice_id)
-            return _payment(row)
+            return payment_record(row)
 
     def update_payment(self, payment_id: str, data: PaymentInput) -> Payment:
         with self._write() as tx:
@@ -651,7 +660,7 @@ class EmbeddedLedger:
             if row.origin == "platform":
                 tx.events.append(self._payment_event(row, "updated"))
             self._resettle(tx, previous, row.invoice_id)
-            return _payment(row)
+            return payment_record(row)
 
     def delete_payment(self, payment_id: str) -> None:
         with self._write() as tx:
@@ -795,7 +804,7 @@ class EmbeddedLedger:
                 query = query.where(LedgerSyncState.status == status)
             if record_ids is not None:
                 query = query.where(LedgerSyncState.record_id.in_(record_ids))
-            return [_sync_state(r) for r in session.scalars(query)]
+            return [sync_state_record(r) for r in session.scalars(query)]
 
     # Plumbing ----------------------------------------------------------------------------------
 
@@ -980,7 +989,7 @@ def check_api_user(db: Database, username: str, password: str) -> int | None:
     return user.tenant_id if check_password_hash(user.password_hash, password) else None
 
 
-# Rows to port records ------------------------------------------------------------------------
+# Rules of single records ----------------------------------------------------------------------
 
 _KIND_MODELS: dict[str, Any] = {
     "customer": LedgerCustomer,
@@ -1006,113 +1015,3 @@ def _fill_tax_rate(tx: _Write, row: LedgerTaxRate, data: TaxRateInput) -> None:
     row.rate = check.number(data.rate, "rate", places=4, minimum=ZERO, maximum=Decimal(100))
     row.active = check.flag(data.active, "active")
     row.updated_at = tx.stamp()
-
-
-def _sid(value: int | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _customer(row: LedgerCustomer) -> Customer:
-    return Customer(
-        id=str(row.id),
-        display_name=row.display_name,
-        email=row.email,
-        given_name=row.given_name,
-        family_name=row.family_name,
-        company_name=row.company_name,
-        phone=row.phone,
-        subsidiary_id=_sid(row.subsidiary_id),
-        active=row.active,
-        updated_at=row.updated_at,
-    )
-
-
-def _item(row: LedgerItem) -> Item:
-    return Item(
-        id=str(row.id),
-        name=row.name,
-        kind=row.kind,  # type: ignore[arg-type]
-        price=row.price,
-        taxable=row.taxable,
-        description=row.description,
-        active=row.active,
-        updated_at=row.updated_at,
-    )
-
-
-def _tax_rate(row: LedgerTaxRate) -> TaxRate:
-    return TaxRate(
-        id=str(row.id), name=row.name, rate=row.rate, active=row.active, updated_at=row.updated_at
-    )
-
-
-def _invoice(row: LedgerInvoice) -> Invoice:
-    lines = tuple(
-        InvoiceLine(
-            description=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            amount=line.amount,
-            item_id=_sid(line.item_id),
-            item_kind=line.item_kind,  # type: ignore[arg-type]
-            taxable=line.taxable,
-            tax_rate_id=_sid(line.tax_rate_id or row.tax_rate_id) if line.taxable else None,
-        )
-        for line in row.lines
-    )
-    return Invoice(
-        id=str(row.id),
-        number=row.number,
-        status=row.status,  # type: ignore[arg-type]
-        customer_id=str(row.customer_id),
-        issue_date=row.issue_date,
-        lines=lines,
-        subtotal=row.subtotal,
-        discount_total=row.discount_total,
-        tax_total=row.tax_total,
-        total=row.total,
-        balance=row.balance,
-        due_date=row.due_date,
-        currency=row.currency,
-        subject=row.subject,
-        note=row.note,
-        po_number=row.po_number,
-        custom_field=row.custom_field,
-        discount_percent=row.discount_percent,
-        tax_rate_id=_sid(row.tax_rate_id),
-        subsidiary_id=_sid(row.subsidiary_id),
-        created_at=row.created_at,
-        sent_at=row.sent_at,
-        updated_at=row.updated_at,
-    )
-
-
-def _payment(row: LedgerPayment) -> Payment:
-    return Payment(
-        id=str(row.id),
-        customer_id=str(row.customer_id),
-        amount=row.amount,
-        date=row.date,
-        type=row.type,
-        reference=row.reference,
-        invoice_id=_sid(row.invoice_id),
-        tip=row.tip,
-        subsidiary_id=_sid(row.subsidiary_id),
-        origin=row.origin,  # type: ignore[arg-type]
-        remote_ref=row.remote_ref,
-        description=row.description,
-        updated_at=row.updated_at,
-    )
-
-
-def _sync_state(row: LedgerSyncState) -> SyncState:
-    return SyncState(
-        installation_id=row.installation_id,
-        kind=row.kind,  # type: ignore[arg-type]
-        record_id=row.record_id,
-        status=row.status,  # type: ignore[arg-type]
-        reason=row.reason,
-        remote_id=row.remote_id,
-        url=row.url,
-        at=row.at,
-    )
