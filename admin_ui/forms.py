@@ -478,7 +478,8 @@ def _read_number(text: str, schema: Mapping[str, Any]) -> int | float:
     return number
 
 
-def _read_json(text: str, schema: Mapping[str, Any]) -> Any:
+def read_json(text: str, schema: Mapping[str, Any] | None = None) -> Any:
+    """The JSON value of a JSON editor's text; ``ValueError`` says where it is malformed."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -499,7 +500,7 @@ def _read_choice(text: str, schema: Mapping[str, Any]) -> Any:
 _READERS: dict[str, Callable[[str, Mapping[str, Any]], Any]] = {
     "integer": _read_integer,
     "number": _read_number,
-    "json": _read_json,
+    "json": read_json,
     "select": _read_choice,
 }
 

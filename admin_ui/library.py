@@ -12,7 +12,7 @@ from core.plugins import Connector
 from core.store.models import Installation
 
 
-def _installation(session: Any, installation_id: int) -> Installation:
+def tenant_installation(session: Any, installation_id: int) -> Installation:
     """The signed-in admin's installation; another tenant's is as unknown as a missing one."""
     try:
         found = services().installations.get(session, user().tenant_id, installation_id)
@@ -23,7 +23,8 @@ def _installation(session: Any, installation_id: int) -> Installation:
     return found
 
 
-def _connector(connector_id: str) -> Connector:
+def catalog_connector(connector_id: str) -> Connector:
+    """A valid connector of the catalog, or a 404 naming the id."""
     connector = services().host.connectors.get(connector_id)
     if connector is None:
         abort(404, description=f"No connector {connector_id!r} in the Marketplace.")
@@ -69,7 +70,7 @@ def marketplace() -> Any:
 @pages.get("/connectors/<connector_id>")
 def connector_detail(connector_id: str) -> Any:
     """What a connector is, what it syncs (its jobs) and where its documentation lives."""
-    connector = _connector(connector_id)
+    connector = catalog_connector(connector_id)
     with services().db.session() as session:
         installation = _installed_by_connector(session).get(connector.id)
         installed_id = installation.id if installation is not None else None
@@ -86,7 +87,7 @@ def connector_detail(connector_id: str) -> Any:
 @pages.post("/connectors/<connector_id>/install")
 def install(connector_id: str) -> Any:
     """Create a draft installation with the schema's defaults and open its wizard."""
-    connector = _connector(connector_id)
+    connector = catalog_connector(connector_id)
     with services().db.session() as session:
         installation = services().installations.install(
             session, user().tenant_id, connector.id, actor=user().email
@@ -115,8 +116,8 @@ def run_now(installation_id: int) -> Any:
     """Request a manual run of one job and hand it to the executor."""
     job_key = request.form.get("job", "")
     with services().db.session() as session:
-        installation = _installation(session, installation_id)
-        connector = _connector(installation.connector_id)
+        installation = tenant_installation(session, installation_id)
+        connector = catalog_connector(installation.connector_id)
         name = installation.name
     job = connector.jobs.get(job_key)
     if job is None:
@@ -144,7 +145,7 @@ def resume(installation_id: int) -> Any:
 
 def _change_state(installation_id: int, change: Any, done: str) -> Any:
     with services().db.session() as session:
-        installation = _installation(session, installation_id)
+        installation = tenant_installation(session, installation_id)
         try:
             change(services(), session, installation, actor=user().email)
         except installation_state.StateError as exc:
@@ -157,7 +158,7 @@ def _change_state(installation_id: int, change: Any, done: str) -> Any:
 def uninstall(installation_id: int) -> Any:
     """Confirm first; then remove it, keeping or purging its sync data as chosen."""
     with services().db.session() as session:
-        installation = _installation(session, installation_id)
+        installation = tenant_installation(session, installation_id)
         if request.method == "GET":
             return render_template("uninstall.html", tab="installed", installation=installation)
         choice = request.form.get("data", "")

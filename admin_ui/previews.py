@@ -4,12 +4,12 @@ so the page without JavaScript says exactly what the script says as you type."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from admin_ui.forms import read_json
 from core import cron
 from core.config import FieldError, validate
 
@@ -65,8 +65,7 @@ class JsonCheck:
 def check_json(pointer: str, schema: Mapping[str, Any], text: str) -> JsonCheck:
     """Parse ``text`` and validate it against ``schema``; errors carry the field's pointer."""
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        message = f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        return JsonCheck([FieldError(pointer, message)])
+        value = read_json(text)
+    except ValueError as exc:
+        return JsonCheck([FieldError(pointer, str(exc))])
     return JsonCheck([FieldError(pointer + e.pointer, e.message) for e in validate(schema, value)])

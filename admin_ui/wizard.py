@@ -19,7 +19,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 
 from admin_ui import forms, previews
 from admin_ui.blueprint import pages, services, user
-from admin_ui.library import _connector, _installation
+from admin_ui.library import catalog_connector, tenant_installation
 from core import installation_state, jsonpointer
 from core.config import MASK, ConfigInvalid, FieldError, secret_pointers, validate
 from core.oauth import NeedsReconnect
@@ -65,8 +65,8 @@ class Wizard:
 
 
 def _load(session: Any, installation_id: int) -> Wizard:
-    installation = _installation(session, installation_id)
-    connector = _connector(installation.connector_id)
+    installation = tenant_installation(session, installation_id)
+    connector = catalog_connector(installation.connector_id)
     configs = services().configs
     version = configs.current(session, installation.id)
     return Wizard(
@@ -280,8 +280,8 @@ def check_json(installation_id: int) -> Any:
 def options_json(installation_id: int, source: str) -> Any:
     """The choices of a picker, from the plugin's option source; a message when unavailable."""
     with services().db.session() as session:
-        installation = _installation(session, installation_id)
-        connector = _connector(installation.connector_id)
+        installation = tenant_installation(session, installation_id)
+        connector = catalog_connector(installation.connector_id)
         option_source = connector.option_sources.get(source)
         if option_source is None:
             abort(404, description=f"{connector.manifest['name']} has no option source {source!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sample_plugins import SampleConnector, sample_jobs, sample_manifest
+from sample_plugins import SampleConnector, sample_manifest
 
 from core.connector import Option, OptionSource
 from core.runner import JobContext
@@ -138,6 +138,3 @@ def markup_connector() -> SampleConnector:
 def broken_connector() -> SampleConnector:
     """Invalid manifest: the Marketplace lists it as broken, with a reason holding markup."""
     return SampleConnector(manifest=sample_manifest(id="broken", version=f"1{MARKUP}"), jobs=[])
-
-
-__all__ = ["sample_jobs"]
