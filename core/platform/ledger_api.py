@@ -78,7 +78,7 @@ class VerifiedCredentials:
         self._lock = threading.Lock()
 
     def _digest(self, username: str, password: str) -> bytes:
-        message = username.encode() + b"\0" + password.encode()
+        message = f"{username}\0{password}".encode("utf-8", "surrogatepass")
         return hmac.new(self._key, message, hashlib.sha256).digest()
 
     def tenant(self, username: str, password: str) -> int | None:

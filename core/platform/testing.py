@@ -49,7 +49,6 @@ import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from core import jsonpointer
-from core.app import create_app
 from core.platform.factory import platform_factory
 from core.platform.ledger import EmbeddedLedger, create_api_user
 from core.platform.port import PlatformPort
@@ -78,6 +77,9 @@ class LedgerServer:
     """The host's web app served over HTTP in a background thread."""
 
     def __init__(self, services: Services) -> None:
+        # Imported here so that loading the pytest plugin does not import the whole web app.
+        from core.app import create_app
+
         self._server: BaseWSGIServer = make_server(
             "127.0.0.1", 0, create_app(services), threaded=True
         )

@@ -80,6 +80,7 @@ def test_a_request_without_credentials_is_401_with_a_basic_challenge(anonymous):
 def test_a_wrong_password_or_unknown_user_is_401(anonymous, ledger_credentials, tenant_id):
     good = ledger_credentials(tenant_id)
     login, code = good.username.split("@")
+    assert anonymous.get("/account", auth=good.auth).status_code == 200  # now remembered
     for username, password in [
         (good.username, good.password + "x"),
         (f"{login}@999999", good.password),
@@ -129,6 +130,13 @@ def test_another_tenants_records_are_not_found(api, other_api):
     assert other_api.patch(path, json={"display_name": "Taken"}).status_code == 404
     assert other_api.post(f"/invoices/{invoice['id']}/send").status_code == 404
     assert other_api.get("/invoices").json()["data"] == []
+    api.post(f"/invoices/{invoice['id']}/send")
+    paid = api.post(
+        "/payments",
+        json={"customer_id": customer["id"], "amount": "5", "date": "2030-01-02", "type": "cash"},
+    ).json()["data"]
+    assert other_api.delete(f"/payments/{paid['id']}").status_code == 404
+    assert other_api.patch(f"/payments/{paid['id']}", json={"amount": "1"}).status_code == 404
     assert other_api.get("/customers", params={"email": "ann@example.com"}).json()["data"] == []
     paying = other_api.post(
         "/payments",
@@ -237,7 +245,8 @@ def test_an_invoice_is_created_sent_paid_and_listed_by_status(api):
     )
     assert draft["total"] == "81.90" and draft["lines"][0]["quantity"] == "2.0000"
     sent = api.post(f"/invoices/{draft['id']}/send").json()["data"]
-    assert sent["status"] == "sent" and sent["sent_at"] is not None
+    assert sent["status"] == "sent" and sent["sent_at"].endswith("+00:00")
+    assert sent["issue_date"] == draft["issue_date"] and len(sent["issue_date"]) == 10
     assert [i["id"] for i in api.get("/invoices", params={"status": "draft"}).json()["data"]] == []
     payment = api.post(
         "/payments",
