@@ -8,9 +8,11 @@ their own commands through the ``register_commands`` hook.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -126,6 +128,45 @@ def db_upgrade(revision: str) -> None:
     with user_errors():
         build(migrate=False).db.upgrade(revision)
     click.echo(f"database upgraded to {revision}")
+
+
+# Distributed mode --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--tick",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds between two looks for due slots and expired leases.",
+)
+@click.option(
+    "--clock-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the time from this file (ISO 8601, written by whoever drives a rehearsal or a "
+    "test) instead of the system clock.",
+)
+def scheduler(tick: float, clock_file: Path | None) -> None:
+    """Fire due schedule slots into Celery (distributed mode; run one or more)."""
+    from core.distributed.scheduler_process import run_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick
+    with user_errors():
+        services = build(migrate=False)
+        run_scheduler(services, tick_seconds=tick, clock_file=clock_file)
+
+
+@cli.command()
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 256))
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(concurrency: int, loglevel: str) -> None:
+    """Execute runs from the Celery queue (distributed mode; run one per machine or more)."""
+    from core.distributed.worker import run_worker
+
+    with user_errors():
+        run_worker(Settings.from_env(), concurrency=concurrency, loglevel=loglevel)
 
 
 # Plugins -----------------------------------------------------------------------------------------
