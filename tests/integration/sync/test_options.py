@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sync_support import SyncHarness
 
-from plugins.quickbooks.sync.options import ITEMS_SOURCE, OptionsUnavailable, fetch_options
+from core.options import OptionsUnavailable, fetch_options
+from plugins.quickbooks.sync.options import ITEMS_SOURCE
 
 ITEM_FIELDS = ("unmatched_one_time_item", "unmatched_recurring_item", "tax_item")
 
