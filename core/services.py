@@ -86,6 +86,12 @@ def build(
     )
     events = EventDispatcher(db, host, runner)
     runner.platforms = platform_factory(settings, db, events)
+    if settings.broker_url:
+        # Distributed mode: every trigger's run goes to the Celery workers. Imported here so
+        # that the embedded default needs no Celery.
+        from core.distributed.executor import celery_executor
+
+        runner.executor = celery_executor(settings)
     return Services(
         settings=settings,
         db=db,

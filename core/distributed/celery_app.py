@@ -20,14 +20,20 @@ class BrokerNotConfigured(ValueError):
     """The distributed mode was asked for without ``INTEGRATIONS_BROKER_URL``."""
 
 
-def create_celery(settings: Settings) -> Celery:
-    """The Celery app sending to and consuming from ``settings.broker_url``."""
+def require_broker(settings: Settings) -> str:
+    """The broker URL, or the error saying which setting to set."""
     if not settings.broker_url:
         raise BrokerNotConfigured(
             "INTEGRATIONS_BROKER_URL is not set: the distributed mode needs a Celery broker, "
             "e.g. redis://127.0.0.1:6379/0"
         )
-    app = Celery("integrations", broker=settings.broker_url, include=["core.distributed.tasks"])
+    return settings.broker_url
+
+
+def create_celery(settings: Settings) -> Celery:
+    """The Celery app sending to and consuming from ``settings.broker_url``."""
+    broker = require_broker(settings)
+    app = Celery("integrations", broker=broker, include=["core.distributed.tasks"])
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

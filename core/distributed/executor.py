@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from celery import Celery
 
-from core.distributed.celery_app import EXECUTE_RUN
+from core.distributed.celery_app import EXECUTE_RUN, create_celery
+from core.settings import Settings
 
 
 class CeleryExecutor:
@@ -22,3 +23,8 @@ class CeleryExecutor:
         if isinstance(run_id, bool) or not isinstance(run_id, int):
             raise TypeError(f"run_id: expected an integer run id, got {type(run_id).__name__}")
         self.app.send_task(EXECUTE_RUN, args=(run_id,))
+
+
+def celery_executor(settings: Settings) -> CeleryExecutor:
+    """The executor of a process whose settings name a broker (``INTEGRATIONS_BROKER_URL``)."""
+    return CeleryExecutor(create_celery(settings))

@@ -16,9 +16,8 @@ from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from core.distributed.celery_app import create_celery
+from core.distributed.celery_app import require_broker
 from core.distributed.clock import Clock, file_clock
-from core.distributed.executor import CeleryExecutor
 from core.executor import RunExecutor
 from core.firing import fire_due
 from core.services import Services
@@ -93,8 +92,9 @@ class SchedulerProcess:
 
 
 def run_scheduler(services: Services, *, tick_seconds: float, clock_file: Path | None) -> None:
-    """Run one scheduler process submitting to the Celery broker of ``services.settings``."""
+    """Run one scheduler process; its runs go to the services' executor, Celery's when the
+    settings name a broker (``core.services.build``)."""
+    require_broker(services.settings)
     clock = file_clock(clock_file) if clock_file else utcnow
     clock()  # an unreadable clock file stops the start with its reason, not every tick
-    executor = CeleryExecutor(create_celery(services.settings))
-    SchedulerProcess(services, executor, tick_seconds=tick_seconds, clock=clock).run()
+    SchedulerProcess(services, services.executor, tick_seconds=tick_seconds, clock=clock).run()

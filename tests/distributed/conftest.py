@@ -8,6 +8,7 @@ are skipped, or fail under ``CI=true``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ import redis
 import relay_plugin
 from support import Processes
 
+from core.services import Services, build
 from core.settings import Settings
 
 REDIS_SERVER = os.environ.get("INTEGRATIONS_TEST_REDIS_URL", "redis://127.0.0.1:6379")
@@ -57,6 +59,18 @@ def redis_url() -> Iterator[str]:
             client.close()
         return
     pytest.fail(f"every Redis database {REDIS_DATABASES} is held by another test session")
+
+
+@pytest.fixture
+def broker_services(integrations: Services, redis_url: str) -> Iterator[Services]:
+    """The services of a web process in the distributed mode: the test's database and plugins,
+    with ``INTEGRATIONS_BROKER_URL`` set to the test's Redis database."""
+    settings = dataclasses.replace(integrations.settings, broker_url=redis_url)
+    services = build(settings, host=integrations.host, migrate=False)
+    try:
+        yield services
+    finally:
+        services.db.dispose()
 
 
 @pytest.fixture

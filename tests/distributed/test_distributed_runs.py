@@ -12,7 +12,6 @@ of 200 installations: 6,200 runs) keep the test within about two minutes.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import signal
@@ -26,8 +25,6 @@ from sqlalchemy import func, select
 from support import Processes, wait_until
 
 from core import cron
-from core.distributed.celery_app import create_celery
-from core.distributed.executor import CeleryExecutor
 from core.services import Services
 from core.store.models import Run, RunLog, Schedule, utcnow
 
@@ -138,7 +135,7 @@ def test_two_schedulers_and_two_workers_run_every_slot_of_an_hour_exactly_once(
 
 
 def test_a_run_whose_worker_is_killed_is_retried_on_the_other_worker(
-    integrations: Services, install_connector, processes: Processes
+    integrations: Services, broker_services: Services, install_connector, processes: Processes
 ):
     processes.env["INTEGRATIONS_RUN_LEASE_SECONDS"] = "3"
     installation = install_connector(
@@ -153,8 +150,7 @@ def test_a_run_whose_worker_is_killed_is_retried_on_the_other_worker(
     for n in (1, 2):
         processes.start(f"scheduler{n}", "scheduler", "--tick", "0.5")
     run = integrations.runner.request(installation.id, "slow", trigger="manual")
-    executor = celery_executor(integrations, processes.env["INTEGRATIONS_BROKER_URL"])
-    executor.submit(run.id)
+    broker_services.executor.submit(run.id)  # as *Run now* in a web process does
 
     owner = wait_until(lambda: lease_owner(integrations, run.id), 30, "the run to start")
     killed = int(owner.split(":")[1])
@@ -185,9 +181,3 @@ def lease_owner(services: Services, run_id: int) -> str | None:
         return session.scalar(
             select(Run.lease_owner).where(Run.id == run_id, Run.status == "running")
         )
-
-
-def celery_executor(services: Services, broker_url: str) -> CeleryExecutor:
-    """What a web process with ``INTEGRATIONS_BROKER_URL`` hands its manual runs to."""
-    settings = dataclasses.replace(services.settings, broker_url=broker_url)
-    return CeleryExecutor(create_celery(settings))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 from pathlib import Path
 
@@ -21,14 +20,13 @@ pytestmark = pytest.mark.distributed
 
 @pytest.mark.parametrize("integrations_database_url", ["postgres"], indirect=True)
 def test_a_submitted_run_reaches_the_queue_as_its_id_alone(
-    integrations: Services, install_connector, redis_url: str
+    integrations: Services, broker_services: Services, install_connector, redis_url: str
 ):
     label = "acme-books-7"
     installation = install_connector("relay", {"work": {"token": TOKEN, "label": label}})
     run = integrations.runner.request(installation.id, "slow", trigger="manual")
-    settings = dataclasses.replace(integrations.settings, broker_url=redis_url)
 
-    CeleryExecutor(create_celery(settings)).submit(run.id)
+    broker_services.executor.submit(run.id)
 
     raw = redis.Redis.from_url(redis_url).lrange(RUNS_QUEUE, 0, -1)
     assert len(raw) == 1
