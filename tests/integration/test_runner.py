@@ -392,3 +392,10 @@ def test_a_queued_policy_run_waits_for_the_running_one_then_runs(
     with integrations.db.session() as session:
         statuses = [session.get(Run, run_id).status for run_id in (first, second)]
     assert statuses == ["succeeded", "succeeded"]
+
+
+def test_a_job_definition_with_a_bad_policy_or_time_limit_is_refused():
+    with pytest.raises(ValueError, match="job 'x': when_busy must be 'skip' or 'queue'"):
+        JobDefinition(key="x", title="X", run=waits_for_release, when_busy="later")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="job 'x': time_limit_seconds must be a whole number >= 1"):
+        JobDefinition(key="x", title="X", run=waits_for_release, time_limit_seconds=0)
