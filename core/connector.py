@@ -27,7 +27,9 @@ class JobDefinition:
     ``when_busy`` says what a trigger does while a run of the same job is still going: ``skip``
     records a skipped run, ``queue`` runs it afterwards. ``time_limit_seconds`` bounds a run:
     past it the run is asked to stop (the job sees it at its next ``check_cancelled``) and ends
-    failed with the reason.
+    failed with the reason. ``entities`` names the record-link entities the job sends: a record
+    of one of them marked needs sync (``Records.needs_sync``) is sent again by the job's next
+    run, which is how the admin pages retry a failed record.
     """
 
     key: str
@@ -39,6 +41,7 @@ class JobDefinition:
     timezone_field: str | None = None
     when_busy: ConcurrencyPolicy = "skip"
     time_limit_seconds: int = 3600
+    entities: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.when_busy not in ("skip", "queue"):

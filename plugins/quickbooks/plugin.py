@@ -100,8 +100,15 @@ def register_actions(register: Callable[[Action], None]) -> None:
     register(export_invoices.RETRY_FAILED)
 
 
-def _sync_job(key: str, title: str, run: Callable[..., None], description: str) -> JobDefinition:
-    """A sync job whose toggle and cron schedule live under ``/sync/<key>`` in the wizard."""
+def _sync_job(
+    key: str,
+    title: str,
+    run: Callable[..., None],
+    description: str,
+    entities: tuple[str, ...] = (),
+) -> JobDefinition:
+    """A sync job whose toggle and cron schedule live under ``/sync/<key>`` in the wizard;
+    ``entities`` are the records it sends again once marked needs sync (a retry)."""
     return JobDefinition(
         key=key,
         title=title,
@@ -110,6 +117,7 @@ def _sync_job(key: str, title: str, run: Callable[..., None], description: str) 
         toggle_field=f"/sync/{key}/enabled",
         schedule_field=f"/sync/{key}/schedule",
         timezone_field="/initial/timezone",
+        entities=entities,
     )
 
 
@@ -123,6 +131,7 @@ def register_jobs(register: Callable[[JobDefinition], None]) -> None:
             "Export invoices to QuickBooks",
             export_invoices.export_invoices,
             "Sent invoices, their edits and voids go to QuickBooks; drafts never do.",
+            entities=(export_invoices.ENTITY,),
         )
     )
     register(
@@ -141,6 +150,7 @@ def register_jobs(register: Callable[[JobDefinition], None]) -> None:
             export_payments.run,
             "Payments on synced invoices become QuickBooks Payments; payments without an "
             "invoice become Sales Receipts.",
+            entities=(export_payments.ENTITY,),
         )
     )
     register(
