@@ -8,7 +8,8 @@ python3 -m venv .venv 2>/dev/null || true
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[dev,distributed]'
+  # Playwright drives Debian's Chromium (below); it must never fetch a browser build of its own.
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 .venv/bin/python -m pip install --quiet -e '.[dev,distributed]'
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
