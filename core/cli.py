@@ -18,7 +18,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from core import jsonpointer, retention, secrets
+from core import api_tokens, jsonpointer, retention, secrets
 from core.config import ConfigInvalid
 from core.plugins import PluginHost
 from core.services import Services, build
@@ -521,6 +521,59 @@ def keys_rotate(ctx: CliContext) -> None:
                 f"re-encrypted {count} secrets under the first key of INTEGRATIONS_SECRET_KEY; "
                 "the other keys can now be removed from it"
             )
+
+
+# API tokens --------------------------------------------------------------------------------------
+
+
+@cli.group()
+def tokens() -> None:
+    """Per-tenant API tokens for the REST API (/api/v1)."""
+
+
+@tokens.command("create")
+@click.argument("name")
+@tenant_option
+@pass_ctx
+def tokens_create(ctx: CliContext, name: str, tenant: str) -> None:
+    """Create a token named NAME (who or what uses it); the token is shown this once."""
+    services = ctx.services
+    with user_errors(), services.db.session() as session:
+        owner = get_or_create_tenant(session, tenant, tenant)
+        token, clear = api_tokens.create(session, owner.id, name, actor=ACTOR)
+        click.echo(f"created API token {token.id} ({token.name}) for {tenant}:")
+        click.echo(clear)
+        click.echo("Store it now: it is not shown again (only its hash is kept).", err=True)
+
+
+@tokens.command("list")
+@tenant_option
+@pass_ctx
+def tokens_list(ctx: CliContext, tenant: str) -> None:
+    """List the tenant's tokens: id, prefix, name, created, last used, revoked."""
+    services = ctx.services
+    with user_errors(), services.db.session() as session:
+        owner = tenant_by_slug(session, tenant)
+        for token in api_tokens.list_tokens(session, owner.id):
+            used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never"
+            state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "active"
+            click.echo(
+                f"#{token.id} {token.prefix}... {token.name!r} created "
+                f"{token.created_at:%Y-%m-%d %H:%M} by {token.created_by}, used {used}, {state}"
+            )
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@tenant_option
+@pass_ctx
+def tokens_revoke(ctx: CliContext, token_id: int, tenant: str) -> None:
+    """Revoke a token at once: calls with it are refused from now on."""
+    services = ctx.services
+    with user_errors(), services.db.session() as session:
+        owner = tenant_by_slug(session, tenant)
+        token = api_tokens.revoke(session, owner.id, token_id, actor=ACTOR)
+        click.echo(f"revoked API token {token.id} ({token.name})")
 
 
 # Helpers -----------------------------------------------------------------------------------------
