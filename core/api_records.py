@@ -85,6 +85,10 @@ def retry(installation_id: int) -> tuple[Response, int]:
         raise invalid("/entity", "must be an entity name such as 'invoice'")
     with services().db.session() as session:
         found = changeable(installation(session, installation_id))
+        jobs = services().host.connector(found.connector_id).jobs
+        if job is not None and (not isinstance(job, str) or job not in jobs):
+            known = ", ".join(sorted(jobs))
+            raise invalid("/job", f"{job!r} is not a job of this connector ({known})")
         version = services().configs.current(session, found.id)
         links = _chosen(session, found.id, entity, data)
     records = services().runner.context(found, version, run_id=None).records
