@@ -43,7 +43,7 @@ class SchedulerProcess:
         self.executor = executor
         self.clock = clock
         self.tick_seconds = tick_seconds
-        self._sent: dict[int, datetime] = {}
+        self._sent: dict[int, tuple[datetime, int]] = {}  # run id: last sent, times sent
         self._resend_after = timedelta(seconds=services.runner.lease_seconds)
         self.loop = BlockingScheduler(timezone="UTC")
         self.loop.add_job(
@@ -56,29 +56,32 @@ class SchedulerProcess:
             next_run_time=utcnow(),
         )
 
-    def tick(self) -> list[int]:
-        """Fire due slots by the scheduler's clock, then sweep by the real one (leases are
-        written by workers in real time); returns the ids of the runs submitted."""
+    def tick(self, now: datetime | None = None) -> list[int]:
+        """Fire due slots by the scheduler's clock, then sweep at the real time ``now`` (leases
+        are written by workers in real time); returns the ids of the runs submitted."""
         fired = fire_due(self.services, self.clock())
-        now = utcnow()
-        swept = [r for r in self.services.runner.sweep(now) if self._resend_due(r, now)]
+        now = now or utcnow()
+        swept = self._to_send(self.services.runner.sweep(now), now)
         for run_id in [*fired, *swept]:
             self.executor.submit(run_id)
         if fired or swept:
             log.info("submitted %d scheduled and %d swept runs", len(fired), len(swept))
         return [*fired, *swept]
 
-    def _resend_due(self, run_id: int, now: datetime) -> bool:
-        """Whether to send a swept run now: the sweep returns a run that still waits on every
-        tick, and a broker, unlike a thread pool, would queue each copy; one copy per lease
-        period is enough to recover a lost message."""
-        for old, sent_at in list(self._sent.items()):
-            if now - sent_at >= self._resend_after:
-                del self._sent[old]
-        if run_id in self._sent:
-            return False
-        self._sent[run_id] = now
-        return True
+    def _to_send(self, swept: list[int], now: datetime) -> list[int]:
+        """The swept runs to send now. The sweep returns every run still waiting, on every
+        tick; it may be waiting in the broker's queue behind others, where each copy sent would
+        wait too. So a run is sent again after one lease, then after two more, four more...: a
+        lost message is recovered, a long queue is not flooded."""
+        waiting = set(swept)
+        self._sent = {run_id: sent for run_id, sent in self._sent.items() if run_id in waiting}
+        due = []
+        for run_id in swept:
+            last, times = self._sent.get(run_id, (None, 0))
+            if last is None or now - last >= self._resend_after * 2 ** (times - 1):
+                self._sent[run_id] = (now, times + 1)
+                due.append(run_id)
+        return due
 
     def run(self) -> None:
         """Tick until SIGTERM or Ctrl-C; a tick in progress completes before the process ends."""
