@@ -187,9 +187,7 @@ def backfill_choices(platform: PlatformPort, installation_id: int) -> list[Invoi
     waiting = [i for i in invoices if states.get(i.id, "none") in ("none", "needs_sync")]
     waiting.sort(key=lambda i: (i.issue_date, i.number))
     return [
-        InvoiceChoice(
-            i.id, i.number, i.customer_id, i.issue_date, i.total, states.get(i.id, "none")
-        )
+        InvoiceChoice(i.id, i.number, i.issue_date, i.total, states.get(i.id, "none"))
         for i in waiting
     ]
 
