@@ -79,9 +79,7 @@ def record_list(installation_id: int) -> Any:
         entities = _entities(session, installation_id, connector)
         if entity and entity not in entities:
             known = ", ".join(entities) or "none yet"
-            abort(
-                400, description=f"entity: {entity!r} is not one of this installation's ({known})"
-            )
+            abort(400, description=f"entity: {entity!r} is not a kind of record here ({known})")
         if status and status not in STATUS_LABELS:
             allowed = ", ".join(STATUS_LABELS)
             abort(400, description=f"status: {status!r} is not one of {allowed}")
@@ -113,10 +111,12 @@ def record_list(installation_id: int) -> Any:
             )
             for link in links
         ]
+        providers = list(connector.oauth_providers.values())
         return render_template(
             "records.html",
             tab="installed",
             installation=installation,
+            remote_name=providers[0].title if providers else connector.manifest["name"],
             rows=rows,
             entities=entities,
             statuses=STATUS_LABELS,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,14 @@ from web_plugins import MARKUP
 from core.config import with_defaults
 from core.platform.ledger import EmbeddedLedger
 from core.platform.port import CustomerInput, ItemInput
-from core.store.models import OAuthConnection, Run
+from core.store.models import OAuthConnection, RecordLink, Run
 from plugins.quickbooks.client import QBOClient, StaticTokenSource
 from plugins.quickbooks.emulator.server import EmulatorServer, start_emulator
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "emulator"))
 
 from emulator_support import (
+    AppCredentials,
     create_company,
     mint_tokens,
     register_app,
@@ -199,42 +201,59 @@ def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
         server.stop()
 
 
+@dataclass
+class Company:
+    """A QuickBooks company on the emulator, an app allowed into it, and a client to seed it."""
+
+    app: AppCredentials
+    realm_id: str
+    qbo: QBOClient
+
+
 @pytest.fixture
-def quickbooks_id(integrations, tenant_id, emulator, install_connector) -> int:
-    """QuickBooks installed, configured for the emulator and connected through consent; the
-    company sells the platform's item "Consulting"."""
+def company(emulator) -> Company:
+    """A company that sells the platform's item "Consulting"."""
     app = register_app(emulator.url)
     realm_id = create_company(emulator.url, "Page Test Company")
+    tokens = mint_tokens(emulator.url, realm_id, app.client_id)
+    qbo = QBOClient(f"{emulator.url}/v3", realm_id, StaticTokenSource(tokens["access_token"]))
+    qbo.create("Item", {"Name": "Consulting", "Type": "Service"})
+    return Company(app, realm_id, qbo)
+
+
+@pytest.fixture
+def quickbooks_id(integrations, tenant_id, company, install_connector) -> int:
+    """QuickBooks installed, configured for the emulator and connected through consent."""
     installation = install_connector(
         "quickbooks",
         {
             "initial": {"environment": "emulator"},
-            "quickbooks": {"client_id": app.client_id, "client_secret": app.client_secret},
+            "quickbooks": {
+                "client_id": company.app.client_id,
+                "client_secret": company.app.client_secret,
+            },
         },
     )
     authorize = integrations.oauth.authorization_url(
         tenant_id,
         installation.id,
         "quickbooks",
-        redirect_uri=app.redirect_uri,
+        redirect_uri=company.app.redirect_uri,
         browser_session="page-test",
         actor="test",
     )
-    callback = submit_consent(authorize, "approve", realm_id=realm_id)
+    callback = submit_consent(authorize, "approve", realm_id=company.realm_id)
     integrations.oauth.complete(callback, browser_session="page-test")
-    tokens = mint_tokens(emulator.url, realm_id, app.client_id)
-    qbo = QBOClient(f"{emulator.url}/v3", realm_id, StaticTokenSource(tokens["access_token"]))
-    qbo.create("Item", {"Name": "Consulting", "Type": "Service"})
     return installation.id
 
 
-def sent_invoices(integrations, tenant_id: int, n: int) -> list[str]:
+def sent_invoices(integrations, tenant_id: int, n: int, item_name: str = "Consulting") -> list[str]:
     """``n`` sent invoices on the platform, without events (the test decides what runs)."""
     ledger = EmbeddedLedger(integrations.db, tenant_id)
     customer = ledger.create_customer(
         CustomerInput(display_name="Ada Lovelace", email="ada@example.com")
     )
-    item = ledger.create_item(ItemInput(name="Consulting", price=100))
+    item = ledger.create_item(ItemInput(name=item_name, price=100))
     ids = []
     for _ in range(n):
         draft = ledger.create_invoice(customer.id, [{"item_id": item.id, "quantity": 1}])
@@ -350,3 +369,27 @@ def test_the_quickbooks_page_never_shows_its_secrets(browser: Browser, integrati
     assert secret not in text
     assert tokens["access_token"] not in text
     assert tokens["refresh_token"] not in text
+
+
+def test_a_failed_invoice_shows_its_reason_and_retry_sends_it(
+    browser: Browser, integrations, tenant_id, company, quickbooks_id
+):
+    [invoice_id] = sent_invoices(integrations, tenant_id, 1, item_name="Gardening")
+    browser.post(f"/installations/{quickbooks_id}/jobs/export_invoices/run")
+    failed = browser.get(f"/installations/{quickbooks_id}/records?status=failed").text
+    number = EmbeddedLedger(integrations.db, tenant_id).invoice(invoice_id).number
+    assert f'Invoice {number} <span class="hint">({invoice_id})</span>' in failed
+    assert "no QuickBooks item &#39;Gardening&#39; matches" in failed
+    company.qbo.create("Item", {"Name": "Gardening", "Type": "Service"})
+    with integrations.db.session() as session:
+        record = session.query(RecordLink).filter_by(entity="invoice").one().id
+
+    reply = browser.post(f"/installations/{quickbooks_id}/records/retry", {"link_id": str(record)})
+
+    run = browser.get(reply.headers["Location"]).text
+    assert "Export invoices to QuickBooks" in run and "succeeded" in run
+    synced = browser.get(f"/installations/{quickbooks_id}/records?entity=invoice").text
+    assert 'outcome-synced">synced</span>' in synced
+    assert 'rel="noopener noreferrer" target="_blank">View in QuickBooks' in synced
+    state = EmbeddedLedger(integrations.db, tenant_id).sync_states(quickbooks_id, kind="invoice")
+    assert [s.status for s in state] == ["synced"]
