@@ -7,7 +7,8 @@ void, record payments). Replies are ``{"data": ...}``; refusals are
 for an unknown id (also one of another tenant: the API never says it exists), 401 without valid
 credentials. A 404 error also carries the record's ``kind`` and ``id``.
 
-Authentication is HTTP Basic as ``login@clientcode`` and its password, on every request. The
+Authentication is HTTP Basic as ``login@clientcode`` and its password, or a tenant's API token
+(``Authorization: Bearer``, :mod:`core.api_tokens`), on every request. The
 browser session cookie of the admin pages is never consulted, so a page cannot be tricked into
 calling this API with the signed-in user's rights (which is also why CSRF tokens do not apply).
 Records and inputs cross the wire through :mod:`core.platform.codec`.
@@ -31,6 +32,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from core import api_tokens
 from core.jsonpointer import pointer_from_path
 from core.platform import codec
 from core.platform.ledger import INVOICE_FIELDS
@@ -109,8 +111,15 @@ def authenticate() -> Response | None:
     tenant_id = None
     if credentials is not None and credentials.type == "basic":
         tenant_id = _tenant_of(credentials.username or "", credentials.password or "")
+    elif credentials is not None and credentials.type == "bearer" and credentials.token:
+        with _services().db.session() as session:
+            owner = api_tokens.authenticate(session, credentials.token)
+        tenant_id = owner.tenant_id if owner is not None else None
     if tenant_id is None:
-        message = "sign in with HTTP Basic as login@clientcode and the API password"
+        message = (
+            "sign in with HTTP Basic as login@clientcode and the API password, "
+            "or send Authorization: Bearer <API token>"
+        )
         response = _errors(401, [{"field": None, "message": message}])
         response.headers["WWW-Authenticate"] = REALM
         return response

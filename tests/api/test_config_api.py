@@ -3,7 +3,7 @@ secrets kept, history and restore."""
 
 from __future__ import annotations
 
-from conftest import Api
+from api_client import Api
 from sample_plugins import SECRET, complete_config
 
 from core.config import MASK

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from conftest import Api
+from api_client import Api
 from sample_plugins import complete_config
 
 from core.services import Services

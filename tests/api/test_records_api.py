@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from api_client import Api
 from api_plugins import FAILED_REASON
-from conftest import Api
 
 
 def errors_of(reply) -> dict[str, str]:

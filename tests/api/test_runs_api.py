@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Api
+from api_client import Api
 
 from core.services import Services
 

@@ -6,8 +6,8 @@ import hashlib
 import re
 
 import pytest
+from api_client import Api
 from click.testing import CliRunner
-from conftest import Api
 from flask import Flask
 from sqlalchemy import select
 
