@@ -1,7 +1,9 @@
 """Fixtures of the end-to-end sync tests: a connected QuickBooks installation per test.
 
-``sync`` is parametrized over the platform adapters, so every sync test runs once against the
-embedded ledger and once through the REST adapter over HTTP. ``qbo_region`` (default ``US``)
+``sync`` runs every sync test three times: on SQLite with the embedded ledger, on SQLite through
+the REST adapter over HTTP, and on PostgreSQL with the embedded ledger. (The adapters are
+database-agnostic above the ledger, which its own tests run on both databases; the fourth
+combination would add minutes and no coverage.) ``qbo_region`` (default ``US``)
 chooses the QuickBooks company's country; a test overrides it with
 ``@pytest.mark.parametrize("qbo_region", ["CA"])``.
 """
@@ -9,19 +11,48 @@ chooses the QuickBooks company's country; a test overrides it with
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from postgres_service import POSTGRES_URL, require_postgres
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "emulator"))
 
 from emulator_support import create_company, mint_tokens, register_app, submit_consent
 from sync_support import PROVIDER, SyncHarness
 
+from core.platform.port import PlatformPort
 from core.services import Services
+from core.testing import postgres_database
 from plugins.quickbooks.client import QBOClient, StaticTokenSource
 from plugins.quickbooks.emulator.server import EmulatorServer, start_emulator
+
+MATRIX = [
+    pytest.param(("sqlite", "embedded"), id="sqlite-embedded"),
+    pytest.param(("sqlite", "rest"), id="sqlite-rest"),
+    pytest.param(("postgres", "embedded"), id="postgres-embedded", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=MATRIX)
+def sync_variant(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """(database, platform adapter) of this run of the test."""
+    return request.param
+
+
+@pytest.fixture
+def integrations_database_url(sync_variant: tuple[str, str], tmp_path: Path) -> Iterator[str]:
+    if sync_variant[0] == "sqlite":
+        yield f"sqlite:///{tmp_path / 'integrations.db'}"
+        return
+    require_postgres()
+    yield from postgres_database(POSTGRES_URL)
+
+
+@pytest.fixture
+def platform_adapter(sync_variant: tuple[str, str]) -> str:
+    return sync_variant[1]
 
 
 @pytest.fixture
@@ -47,7 +78,12 @@ def qbo_region() -> str:
 
 @pytest.fixture
 def sync(
-    integrations: Services, tenant_id: int, emulator: EmulatorServer, install_connector, qbo_region
+    integrations: Services,
+    tenant_id: int,
+    emulator: EmulatorServer,
+    install_connector,
+    port_for: Callable[[int], PlatformPort],
+    qbo_region: str,
 ) -> SyncHarness:
     """A tenant with QuickBooks installed, configured for the emulator and connected."""
     app = register_app(emulator.url)
@@ -72,6 +108,7 @@ def sync(
     tokens = mint_tokens(emulator.url, realm_id, app.client_id)
     qbo = QBOClient(f"{emulator.url}/v3", realm_id, StaticTokenSource(tokens["access_token"]))
     ledger = integrations.ledger(tenant_id)
+    port = port_for(installation.id)
     return SyncHarness(
         services=integrations,
         tenant_id=tenant_id,
@@ -79,6 +116,6 @@ def sync(
         emulator=emulator,
         realm_id=realm_id,
         ledger=ledger,
-        port=ledger,
+        port=port,
         qbo=qbo,
     )
