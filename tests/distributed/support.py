@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+
+from core.services import Services
+from core.store.models import RunLog
 
 EXECUTABLE = Path(sys.executable).with_name("integrations")
+EXECUTED = re.compile(r"executed by process (\d+)")
 
 
 class Processes:
@@ -66,3 +74,20 @@ def wait_until(
             return result
         time.sleep(every)
     pytest.fail(f"timed out after {timeout}s waiting for {what}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def executions(services: Services) -> dict[int, list[int]]:
+    """For every run, the process ids that executed its job (one log line per execution)."""
+    by_run: dict[int, list[int]] = defaultdict(list)
+    with services.db.session() as session:
+        for run_id, message in session.execute(select(RunLog.run_id, RunLog.message)):
+            found = EXECUTED.search(message)
+            if found:
+                by_run[run_id].append(int(found.group(1)))
+    return by_run
