@@ -3,7 +3,8 @@
 The ledger hands every event (``invoice.sent``, ``payment.recorded`` ...) to
 :meth:`EventDispatcher.dispatch` after its change is committed. Each active installation's
 connector answers ``on_platform_event`` with the keys of jobs to run; each becomes a run with
-trigger ``event``, requested like any other run and handed to the runner's executor. A plugin
+trigger ``event``, requested like any other run and handed to the runner's executor, unless the
+job is switched off in the installation's configuration (its toggle field). A plugin
 that fails, or names a job it does not have, is logged and skipped: a platform operation never
 fails because of a connector.
 """
@@ -14,7 +15,8 @@ import logging
 
 from sqlalchemy import select
 
-from core.connector import PlatformEvent
+from core import jsonpointer
+from core.connector import InstallationInfo, PlatformEvent
 from core.installations import info
 from core.plugins import PluginHost
 from core.runner import Runner
@@ -63,12 +65,26 @@ class EventDispatcher:
                 )
                 continue
             for key in keys or ():
-                run_id = self._start(installation.id, key, event)
+                run_id = self._start(installation, key, event)
                 if run_id is not None:
                     run_ids.append(run_id)
         return run_ids
 
-    def _start(self, installation_id: int, job_key: str, event: PlatformEvent) -> int | None:
+    def _switched_off(self, installation_id: int, connector_id: str, job_key: str) -> bool:
+        job = self.host.connector(connector_id).jobs.get(job_key)
+        if job is None or job.toggle_field is None:
+            return False
+        with self.db.session() as session:
+            values = self.runner.configs.current(session, installation_id).values
+        return not jsonpointer.get(values, job.toggle_field, True)
+
+    def _start(
+        self, installation: InstallationInfo, job_key: str, event: PlatformEvent
+    ) -> int | None:
+        if self._switched_off(installation.id, installation.connector_id, job_key):
+            log.info("event %s: job %s is switched off", event.name, job_key)
+            return None
+        installation_id = installation.id
         try:
             run = self.runner.request(
                 installation_id, job_key, trigger="event", requested_by=f"event:{event.name}"

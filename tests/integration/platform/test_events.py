@@ -22,10 +22,16 @@ from core.tenants import get_or_create_tenant
 
 
 class EventfulConnector(SampleConnector):
-    """A connector whose ``push`` job reads the platform; it asks for it when an invoice is sent."""
+    """A connector whose ``push`` job reads the platform; it asks for it when an invoice is sent.
+
+    ``push`` is switched on and off by the sample schema's ``/sync/deals_enabled`` toggle.
+    """
 
     def __init__(self) -> None:
-        super().__init__(jobs=[JobDefinition(key="push", title="Push", run=self.push)])
+        push = JobDefinition(
+            key="push", title="Push", run=self.push, toggle_field="/sync/deals_enabled"
+        )
+        super().__init__(jobs=[push])
         self.answer: Callable[[PlatformEvent], Any] = lambda event: (
             ["push"] if event.name == INVOICE_SENT else None
         )
@@ -83,6 +89,18 @@ def test_a_sent_invoice_runs_the_job_the_connector_asks_for(
     # the job saw the tenant's platform through ctx.platform (the embedded ledger)
     assert connector.accounts == [ledger.account()]
     assert ledger.invoice(invoice_id).status == "sent"
+
+
+def test_a_job_switched_off_in_the_configuration_is_not_started_by_an_event(
+    integrations, ledger, install_connector, connector
+):
+    config = complete_config()
+    config["sync"]["deals_enabled"] = False
+    installation = install_connector("sample", config)
+    assert installation.status == "active"
+    send_an_invoice(ledger)
+    assert connector.events == [(installation.id, INVOICE_SENT)]
+    assert runs(integrations) == []
 
 
 def test_a_failing_connector_never_breaks_the_platform_operation(
