@@ -1,9 +1,11 @@
 """The Celery application of the distributed mode, built from the host's settings.
 
-Delivery is at-least-once by design: a message is acknowledged only after its run finished
-(``task_acks_late``) and is put back when a worker process dies under it, and a worker holds one
-message at a time (prefetch 1) so a long run does not hide queued ones from idle workers. A
-message delivered twice is harmless because the runner only starts a run that is still queued.
+Delivery is at-least-once by design: a message is acknowledged only after its run ended
+(``task_acks_late``, and rejected back to the queue when a pool process dies under it), so the
+message of a worker that died is delivered again (by Redis after its visibility timeout); the
+run's lease and the schedulers' sweep recover the run itself sooner. A worker holds one message
+at a time (prefetch 1) so a long run does not hide queued ones from idle workers. A message
+delivered twice is harmless because the runner only starts a run that is still queued.
 """
 
 from __future__ import annotations

@@ -46,3 +46,13 @@ def test_only_an_integer_run_id_can_be_submitted(tmp_path: Path, redis_url: str,
     with pytest.raises(TypeError, match="run_id: expected an integer run id"):
         CeleryExecutor(create_celery(settings)).submit(bad)
     assert redis.Redis.from_url(redis_url).llen(RUNS_QUEUE) == 0
+
+
+def test_a_message_is_acknowledged_after_its_run_and_a_worker_takes_one_at_a_time(
+    tmp_path: Path,
+):
+    settings = Settings(data_dir=tmp_path, database_url="sqlite://", broker_url="redis://h:1/0")
+    conf = create_celery(settings).conf
+    assert (conf.task_acks_late, conf.task_reject_on_worker_lost) == (True, True)
+    assert conf.worker_prefetch_multiplier == 1
+    assert (conf.task_serializer, conf.accept_content) == ("json", ["json"])
