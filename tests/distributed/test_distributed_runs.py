@@ -141,7 +141,7 @@ def test_a_run_whose_worker_is_killed_is_retried_on_the_other_worker(
     run = integrations.runner.request(installation.id, "slow", trigger="manual")
     broker_services.executor.submit(run.id)  # as *Run now* in a web process does
 
-    owner = wait_until(lambda: lease_owner(integrations, run.id), 30, "the run to start")
+    owner = wait_until(lambda: lease_owner(integrations, run.id), 60, "the run to start")
     killed = int(owner.split(":")[1])
     assert killed in workers
     os.kill(killed, signal.SIGKILL)
@@ -154,7 +154,7 @@ def test_a_run_whose_worker_is_killed_is_retried_on_the_other_worker(
                 select(Run).where(Run.retry_of == run.id, Run.status == "succeeded")
             )
 
-    retry = wait_until(retried, 40, "the retry of the killed run to succeed")
+    retry = wait_until(retried, 60, "the retry of the killed run to succeed")
     with integrations.db.session() as session:
         original = session.get(Run, run.id)
         statuses = Counter(session.scalars(select(Run.status)))
