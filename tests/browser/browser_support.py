@@ -11,10 +11,18 @@ import os
 import re
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Page
+
+if TYPE_CHECKING:
+    from emulator_support import AppCredentials
+
+    from core.services import Services
+    from plugins.quickbooks.emulator.server import EmulatorServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -26,6 +34,21 @@ LAUNCH_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).parent / "artifacts"
+EMAIL = "admin@browser.example"
+PASSWORD = "pw-browser-123456"
+COMPANY = "Browser Test Company"
+
+
+@dataclass
+class LiveApp:
+    """The served app and what stands beside it (the test modules' view of the fixture)."""
+
+    url: str
+    services: Services
+    tenant_id: int
+    emulator: EmulatorServer
+    credentials: AppCredentials
+    realm_id: str
 
 
 def require_chromium(path: Path = CHROMIUM, environ: Mapping[str, str] = os.environ) -> None:

@@ -11,13 +11,21 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 from browser_plugins import markup_connector
-from browser_support import CHROMIUM, LAUNCH_ARGS, Screenshots, require_chromium
+from browser_support import (
+    CHROMIUM,
+    COMPANY,
+    EMAIL,
+    LAUNCH_ARGS,
+    PASSWORD,
+    LiveApp,
+    Screenshots,
+    require_chromium,
+)
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
@@ -34,9 +42,6 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "emulator"))
 
 from emulator_support import AppCredentials, create_company
 
-EMAIL = "admin@browser.example"
-PASSWORD = "pw-browser-123456"
-COMPANY = "Browser Test Company"
 TIMEOUT_MS = 10_000
 
 
@@ -76,18 +81,6 @@ def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
         yield server
     finally:
         server.stop()
-
-
-@dataclass
-class LiveApp:
-    """The served app and what stands beside it."""
-
-    url: str
-    services: Services
-    tenant_id: int
-    emulator: EmulatorServer
-    credentials: AppCredentials
-    realm_id: str
 
 
 @pytest.fixture
