@@ -166,7 +166,7 @@ def worker(concurrency: int, loglevel: str) -> None:
     from core.distributed.worker import run_worker
 
     with user_errors():
-        run_worker(Settings.from_env(), concurrency=concurrency, loglevel=loglevel)
+        run_worker(concurrency=concurrency, loglevel=loglevel)
 
 
 # Plugins -----------------------------------------------------------------------------------------

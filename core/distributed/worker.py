@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import os
 
-from core.distributed.celery_app import RUNS_QUEUE, create_celery
+from core.distributed.celery_app import RUNS_QUEUE, create_celery, require_broker
 from core.distributed.tasks import worker_services
 from core.settings import Settings
 
 
-def run_worker(settings: Settings, *, concurrency: int, loglevel: str = "INFO") -> None:
-    """Consume runs until stopped; the services are wired first so a bad setting fails now."""
+def run_worker(*, concurrency: int, loglevel: str = "INFO") -> None:
+    """Consume runs until stopped; the services (settings from the environment) are wired
+    first, so a bad setting fails now rather than at the first run."""
     if concurrency < 1:
         raise ValueError(f"concurrency: must be at least 1, got {concurrency}")
-    app = create_celery(settings)
-    worker_services()
+    require_broker(Settings.from_env())
+    app = create_celery(worker_services().settings)
     app.worker_main(
         [
             "worker",
