@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from core.platform import port
-from core.platform.ledger_api import NewSubsidiary
+from core.platform.ledger_api import NewInvoicePdf, NewSubsidiary
 
 Schema = dict[str, Any]
 
@@ -85,6 +85,7 @@ def type_schema(tp: Any) -> Schema:
         Decimal: DECIMAL,
         datetime: TIME,
         date: {"type": "string", "format": "date"},
+        bytes: {"type": "string", "contentEncoding": "base64"},
     }
     return dict(scalars[tp])
 
@@ -115,6 +116,7 @@ LEDGER_RECORDS = (
     port.InvoiceLine,
     port.Invoice,
     port.Payment,
+    port.InvoicePdf,
 )
 LEDGER_INPUTS = (
     port.CustomerInput,
@@ -122,6 +124,7 @@ LEDGER_INPUTS = (
     port.TaxRateInput,
     port.PaymentInput,
     NewSubsidiary,
+    NewInvoicePdf,
 )
 
 NUMBER_OR_TEXT: Schema = {"type": ["number", "string"], "description": "a decimal number"}
@@ -851,6 +854,22 @@ def ledger_paths() -> dict[str, dict[str, Any]]:
                 f"{verb.title()} an invoice", 200, ref("Invoice"), params=[invoice_id], by_id=True
             )
         }
+    paths["/api/v1/ledger/invoices/{invoice_id}/pdf"] = {
+        "get": ledger_operation(
+            "The invoice's stored PDF (null when the platform renders its own)",
+            200,
+            nullable(ref("InvoicePdf")),
+            params=[invoice_id],
+            by_id=True,
+        ),
+        "put": ledger_operation(
+            "Store the invoice's PDF (a connector's rendering, e.g. QuickBooks')",
+            204,
+            None,
+            params=[invoice_id],
+            body=ref("NewInvoicePdf"),
+        ),
+    }
     paths["/api/v1/ledger/sync-states"] = {
         "get": ledger_operation(
             "Sync states of one installation",

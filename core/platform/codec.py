@@ -5,7 +5,8 @@ Both ends of the wire use this one module, so a record that crosses it comes bac
 * ``Decimal`` travels as a string with at least two places (``"12.50"``, ``"8.875"``): never a
   float, and never rounded, so totals stay exact to the cent;
 * ``date`` as ``YYYY-MM-DD``; ``datetime`` as ISO 8601 in UTC with its offset, microseconds kept,
-  so a ``changed_since`` cursor taken from one record compares exactly with the others.
+  so a ``changed_since`` cursor taken from one record compares exactly with the others;
+* ``bytes`` (an invoice's PDF) as standard base64 text.
 
 Decoding is strict because it guards an API: unknown fields, missing required fields, wrong types,
 values outside a ``Literal``, dates without a zone are refused, and every refusal names the field
@@ -15,6 +16,8 @@ are reported together.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import re
 import types
@@ -78,6 +81,8 @@ def encode(value: Any) -> Any:
         return format_datetime(value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
     if isinstance(value, list | tuple):
         return [encode(v) for v in value]
     if isinstance(value, dict):
@@ -168,7 +173,18 @@ def _scalar(tp: Any, value: Any) -> Any:
         return _datetime(value)
     if tp is date:
         return _date(value)
+    if tp is bytes:
+        return _bytes(value)
     raise TypeError(f"the codec does not know how to decode {tp!r}")
+
+
+def _bytes(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise _Refused(f"must be base64 text, not {_json_type(value)}")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise _Refused("is not valid base64") from exc
 
 
 def _json_type(value: Any) -> str:

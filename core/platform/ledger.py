@@ -52,6 +52,7 @@ from core.platform.ledger_models import (
     LedgerCustomer,
     LedgerInvoice,
     LedgerInvoiceLine,
+    LedgerInvoicePdf,
     LedgerItem,
     LedgerPayment,
     LedgerSubsidiary,
@@ -70,6 +71,7 @@ from core.platform.port import (
     Customer,
     CustomerInput,
     Invoice,
+    InvoicePdf,
     InvoiceStatus,
     Item,
     ItemInput,
@@ -746,6 +748,33 @@ class EmbeddedLedger:
             invoice.updated_at = tx.stamp()
             if invoice.status == "paid" and not was_paid:
                 tx.events.append(self._event(port.INVOICE_PAID_IN_FULL, invoice))
+
+    # Invoice PDFs ------------------------------------------------------------------------------
+
+    def invoice_pdf(self, invoice_id: str) -> InvoicePdf | None:
+        """The document stored for the invoice, or None when the platform renders its own."""
+        with self.db.session() as session:
+            invoice = self._get(session, LedgerInvoice, invoice_id, "invoice")
+            row = session.scalar(
+                select(LedgerInvoicePdf).where(LedgerInvoicePdf.invoice_id == invoice.id)
+            )
+            if row is None:
+                return None
+            return InvoicePdf(str(invoice.id), row.source, row.content, row.updated_at)
+
+    def set_invoice_pdf(self, invoice_id: str, content: bytes, source: str) -> None:
+        """Store (or replace) the invoice's document; not an edit of the invoice itself."""
+        source = check.text(source, "source", max_length=64, required=True)
+        check.pdf(content, "content")
+        with self.db.session() as session:
+            invoice = self._get(session, LedgerInvoice, invoice_id, "invoice")
+            row = session.scalar(
+                select(LedgerInvoicePdf).where(LedgerInvoicePdf.invoice_id == invoice.id)
+            )
+            if row is None:
+                row = LedgerInvoicePdf(tenant_id=self.tenant_id, invoice_id=invoice.id)
+                session.add(row)
+            row.source, row.content, row.updated_at = source, bytes(content), utcnow()
 
     # Sync states -------------------------------------------------------------------------------
 

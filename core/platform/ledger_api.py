@@ -57,6 +57,14 @@ class NewSubsidiary:
     name: str
 
 
+@dataclass(frozen=True)
+class NewInvoicePdf:
+    """The body of ``PUT /invoices/<id>/pdf``: who rendered it, and the PDF as base64."""
+
+    source: str
+    content: bytes
+
+
 ledger_api = Blueprint("ledger_api", __name__, url_prefix="/api/v1/ledger")
 
 _NOT_FOUND = re.compile(r"^no (\w+) (.+)$")
@@ -395,6 +403,21 @@ def update_invoice(invoice_id: str) -> Response:
 def send_invoice(invoice_id: str) -> Response:
     _query()
     return _data(_ledger().send_invoice(invoice_id))
+
+
+@ledger_api.get("/invoices/<invoice_id>/pdf")
+def invoice_pdf(invoice_id: str) -> Response:
+    """The stored document (``data`` is null when the platform renders its own)."""
+    _query()
+    return _data(_ledger().invoice_pdf(invoice_id))
+
+
+@ledger_api.put("/invoices/<invoice_id>/pdf")
+def set_invoice_pdf(invoice_id: str) -> Response:
+    _query()
+    body = _input(NewInvoicePdf)
+    _ledger().set_invoice_pdf(invoice_id, body.content, body.source)
+    return Response(status=204)
 
 
 @ledger_api.post("/invoices/<invoice_id>/void")

@@ -108,3 +108,17 @@ def record_id(value: Any, field: str) -> int | None:
     if not isinstance(value, str):
         raise PlatformError("must be a record id (a string)", field)
     return int(value) if value.isdigit() and len(value) < 19 else None
+
+
+MAX_PDF_BYTES = 10 * 1024 * 1024
+
+
+def pdf(value: Any, field: str) -> bytes:
+    """A PDF document: bytes that start like one, 10 MB at most."""
+    if not isinstance(value, bytes | bytearray):
+        raise PlatformError("must be the PDF's bytes", field)
+    if not value.startswith(b"%PDF-"):
+        raise PlatformError("is not a PDF document (it must start with %PDF-)", field)
+    if len(value) > MAX_PDF_BYTES:
+        raise PlatformError(f"is larger than {MAX_PDF_BYTES // (1024 * 1024)} MB", field)
+    return bytes(value)

@@ -12,7 +12,16 @@ import datetime as dt
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.store.models import Base, utcnow
@@ -142,6 +151,25 @@ class LedgerInvoice(Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+
+
+class LedgerInvoicePdf(Base):
+    """The invoice's document when someone other than the platform rendered it (one per invoice).
+
+    Kept apart from ``ledger_invoices`` so listing invoices never loads documents, and so
+    storing one does not change the invoice's ``updated_at`` (it is not an edit of the invoice).
+    """
+
+    __tablename__ = "ledger_invoice_pdfs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = _tenant()
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("ledger_invoices.id", ondelete="CASCADE"), unique=True
+    )
+    source: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column()
 
 
 class LedgerInvoiceLine(Base):

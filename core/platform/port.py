@@ -190,6 +190,20 @@ class SyncState:
 
 
 @dataclass(frozen=True)
+class InvoicePdf:
+    """The PDF the platform shows for an invoice when it is not its own rendering.
+
+    ``source`` names who rendered it (``quickbooks`` when the connector fetched QuickBooks'
+    PDF because the installation says QuickBooks makes the invoice documents).
+    """
+
+    invoice_id: str
+    source: str
+    content: bytes
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class PlatformAccount:
     """Who the tenant is on the platform: ``unique_identifier`` is ``<name>-<client code>``."""
 
@@ -286,6 +300,10 @@ class PlatformPort(Protocol):
         ids: tuple[str, ...] | None = None,
     ) -> list[Invoice]: ...
     def invoice(self, invoice_id: str) -> Invoice: ...
+
+    # Invoice PDFs (a connector may supply the document, e.g. QuickBooks' rendering)
+    def invoice_pdf(self, invoice_id: str) -> InvoicePdf | None: ...
+    def set_invoice_pdf(self, invoice_id: str, content: bytes, source: str) -> None: ...
 
     # Payments
     def payments(

@@ -24,6 +24,7 @@ from core.platform.port import (
     Customer,
     CustomerInput,
     Invoice,
+    InvoicePdf,
     InvoiceStatus,
     Item,
     ItemInput,
@@ -247,6 +248,16 @@ class RestPlatform:
     def delete_payment(self, payment_id: str) -> None:
         path = _path("payments", payment_id)
         self._request("DELETE", path)
+
+    # Invoice PDFs -----------------------------------------------------------------------------
+
+    def invoice_pdf(self, invoice_id: str) -> InvoicePdf | None:
+        path = _path("invoices", invoice_id) + "/pdf"
+        return self._one(InvoicePdf | None, "GET", path)  # type: ignore[arg-type]
+
+    def set_invoice_pdf(self, invoice_id: str, content: bytes, source: str) -> None:
+        path = _path("invoices", invoice_id) + "/pdf"
+        self._request("PUT", path, body={"source": source, "content": content})
 
     # Sync states ------------------------------------------------------------------------------
 

@@ -133,6 +133,9 @@ def walk_the_ledger(api: Api, integrations: Services, tenant_id: int, installati
     api.get(f"{ledger}/invoices/{invoice['id']}")
     api.patch(f"{ledger}/invoices/{invoice['id']}", {"subject": "Walk"})
     api.post(f"{ledger}/invoices/{invoice['id']}/send")
+    api.get(f"{ledger}/invoices/{invoice['id']}/pdf")
+    api.put(f"{ledger}/invoices/{invoice['id']}/pdf", {"source": "walk", "content": "JVBERi0xLjQK"})
+    api.get(f"{ledger}/invoices/{invoice['id']}/pdf")
     payment = api.post(
         f"{ledger}/payments",
         {

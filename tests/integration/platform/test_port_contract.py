@@ -290,6 +290,8 @@ def test_refusals_are_the_same_exceptions_through_both_adapters(
         "state for another tenant": lambda p: p.set_sync_state(
             SyncState(other_installation, "invoice", sent.id, "synced")
         ),
+        "pdf of an unknown invoice": lambda p: p.invoice_pdf("999999"),
+        "pdf that is no pdf": lambda p: p.set_invoice_pdf(sent.id, b"<html>", "quickbooks"),
     }
     seen = {name: refusal(partial(call, platform_port)) for name, call in cases.items()}
     assert seen == {name: refusal(partial(call, books)) for name, call in cases.items()}
@@ -298,7 +300,22 @@ def test_refusals_are_the_same_exceptions_through_both_adapters(
     assert seen["overpayment"][2] == "amount"
     assert seen["unknown invoice"][1:3] == ("no invoice '999999'", "invoice_id")
     assert seen["state for another tenant"][2] == "installation_id"
+    assert seen["pdf that is no pdf"][2:] == ("content", 422)
     assert books.payments() == [] and books.invoice(sent.id) == sent
+
+
+def test_an_invoice_pdf_is_stored_replaced_and_read_back(platform_port, books, sent):
+    assert platform_port.invoice_pdf(sent.id) is None
+    platform_port.set_invoice_pdf(sent.id, b"%PDF-1.4 first", "quickbooks")
+    platform_port.set_invoice_pdf(sent.id, b"%PDF-1.4 second", "quickbooks")
+    stored = platform_port.invoice_pdf(sent.id)
+    assert stored == books.invoice_pdf(sent.id)
+    assert (stored.invoice_id, stored.source, stored.content) == (
+        sent.id,
+        "quickbooks",
+        b"%PDF-1.4 second",
+    )
+    assert books.invoice(sent.id).updated_at == sent.updated_at  # a document is not an edit
 
 
 # The port a job sees --------------------------------------------------------------------------
