@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, subsidiaries
 from core.config import ConfigStore, SaveResult, defaults, with_defaults
 from core.connector import InstallationInfo
 from core.oauth_store import ConnectionStore
@@ -105,6 +105,7 @@ class InstallationService:
         shown_before = (
             self.configs.shown(connector.config_schema, previous) if previous is not None else {}
         )
+        subsidiaries.check_config(session, installation, connector.config_schema, values)
         result = self.configs.save(
             session,
             installation,

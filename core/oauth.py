@@ -28,7 +28,7 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from sqlalchemy import select
 
-from core import audit, jsonpointer
+from core import audit, jsonpointer, subsidiaries
 from core.connector import OAuthProvider
 from core.installations import InstallationService
 from core.oauth_store import ConnectionStore
@@ -156,6 +156,12 @@ class OAuthService:
             raise ConnectError(f"The code exchange failed: {_safe(exc)}") from exc
         with self.db.session() as session:
             installation = session.get(Installation, installation.id)
+            schema = self.host.connector(installation.connector_id).config_schema
+            refused = subsidiaries.connect_conflict(
+                session, installation, schema, provider.key, account.id
+            )
+            if refused is not None:
+                raise ConnectError(f"Not connected: {refused}.")
             self.connections.save(
                 session,
                 installation.id,

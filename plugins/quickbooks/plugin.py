@@ -27,7 +27,7 @@ from core.connector import (
     Service,
 )
 from plugins.quickbooks import environments
-from plugins.quickbooks.sync import import_records, options
+from plugins.quickbooks.sync import import_records, options, scope
 from plugins.quickbooks.test_connection import test_connection
 
 HERE = Path(__file__).parent
@@ -123,13 +123,13 @@ def _sync_job(
 
 @hookimpl
 def register_jobs(register: Callable[[JobDefinition], None]) -> None:
-    from plugins.quickbooks.sync import export_invoices, export_payments, import_payments
+    from plugins.quickbooks.sync import export_invoices, export_payments, import_payments, pdfs
 
     register(
         _sync_job(
             export_invoices.JOB_KEY,
             "Export invoices to QuickBooks",
-            export_invoices.export_invoices,
+            pdfs.with_pdfs(export_invoices.export_invoices),
             "Sent invoices, their edits and voids go to QuickBooks; drafts never do.",
             entities=(export_invoices.ENTITY,),
         )
@@ -168,6 +168,7 @@ def register_jobs(register: Callable[[JobDefinition], None]) -> None:
 def register_option_sources(register: Callable[[OptionSource], None]) -> None:
     for source in options.OPTION_SOURCES:
         register(source)
+    register(scope.SUBSIDIARIES)
 
 
 @hookimpl

@@ -33,6 +33,7 @@ from plugins.quickbooks import environments
 from plugins.quickbooks.client import BatchOperation, QBOClient
 from plugins.quickbooks.qbo_errors import QBOError
 from plugins.quickbooks.sync import payment_mapping as mapping
+from plugins.quickbooks.sync import scope
 from plugins.quickbooks.sync.customers import CustomerNotInQuickBooks, resolve_customer
 from plugins.quickbooks.sync.session import qbo_client
 
@@ -156,6 +157,8 @@ class PaymentExport:
     def _plan(self, payment: Payment) -> Plan | None:
         """The writes a payment needs; None when it waits, failed before QuickBooks, or is
         exactly what QuickBooks already holds."""
+        if not scope.owns(self.ctx, payment):
+            return None  # another subsidiary's payment is another installation's
         try:
             plan = self._build(payment)
         except WaitingForInvoice:

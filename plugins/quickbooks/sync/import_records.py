@@ -36,6 +36,7 @@ from core.platform.port import (
 from core.records import Records, content_hash
 from core.store.models import RecordLink
 from plugins.quickbooks.client import Entity
+from plugins.quickbooks.sync import scope
 from plugins.quickbooks.sync.import_mapping import (
     MappingError,
     as_input,
@@ -248,7 +249,11 @@ class CustomerImport(EntityImport[CustomerInput]):
         return normalise((row.get("PrimaryEmailAddr") or {}).get("Address"))
 
     def listing(self) -> Iterable[tuple[str | None, str]]:
-        return ((normalise(c.email), c.id) for c in self.ctx.platform.customers())
+        return (
+            (normalise(c.email), c.id)
+            for c in self.ctx.platform.customers()
+            if scope.owns(self.ctx, c)  # another subsidiary's customers are not matched
+        )
 
     def get(self, local_id: str) -> Any:
         return self.ctx.platform.customer(local_id)
@@ -257,7 +262,10 @@ class CustomerImport(EntityImport[CustomerInput]):
         return customer_input(row, existing)
 
     def create(self, data: CustomerInput) -> Any:
-        return self.ctx.platform.create_customer(data)
+        """A new platform customer joins this installation's subsidiary."""
+        return self.ctx.platform.create_customer(
+            replace(data, subsidiary_id=scope.subsidiary_of_new(self.ctx))
+        )
 
     def update(self, local_id: str, data: CustomerInput) -> Any:
         return self.ctx.platform.update_customer(local_id, data)
