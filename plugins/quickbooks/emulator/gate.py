@@ -10,7 +10,6 @@ sent.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from flask import Flask, Response, g, request
@@ -75,7 +74,7 @@ def _planned_fault(planned: PlannedFault) -> faults.QBOFault:
         return faults.system_fault(503, "Service Unavailable: try again later")
     if planned.kind == "timeout":
         # Hold the request past the client's timeout, then answer as a gateway that gave up.
-        time.sleep(planned.seconds)
+        current_state().stopping.wait(planned.seconds)
         return faults.system_fault(504, "Gateway Timeout")
     return faults.system_fault(500, "System Failure Error: injected by the emulator")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from flask import current_app
 
@@ -21,7 +22,8 @@ EXTENSION_KEY = "qbo_emulator"
 class EmulatorState:
     """Companies, OAuth records, and the gate's throttle, planned faults and request log.
 
-    ``throttle`` is None when throttling is off (``--no-throttle``).
+    ``throttle`` is None when throttling is off (``--no-throttle``); ``stopping`` is set when
+    the server stops, so a request held on purpose (a ``timeout`` fault) answers at once.
     """
 
     clock: Clock
@@ -31,6 +33,7 @@ class EmulatorState:
     faults: FaultInjector
     request_log: RequestLog
     signer: IdTokenSigner
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def create(
