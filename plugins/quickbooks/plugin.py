@@ -123,13 +123,13 @@ def _sync_job(
 
 @hookimpl
 def register_jobs(register: Callable[[JobDefinition], None]) -> None:
-    from plugins.quickbooks.sync import export_invoices, export_payments, import_payments
+    from plugins.quickbooks.sync import export_invoices, export_payments, import_payments, pdfs
 
     register(
         _sync_job(
             export_invoices.JOB_KEY,
             "Export invoices to QuickBooks",
-            export_invoices.export_invoices,
+            pdfs.with_pdfs(export_invoices.export_invoices),
             "Sent invoices, their edits and voids go to QuickBooks; drafts never do.",
             entities=(export_invoices.ENTITY,),
         )
