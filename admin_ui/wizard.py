@@ -11,6 +11,7 @@ stored value.
 from __future__ import annotations
 
 import copy
+import logging
 import zoneinfo
 from dataclasses import dataclass
 from typing import Any
@@ -22,9 +23,11 @@ from admin_ui.blueprint import pages, services, user
 from admin_ui.library import catalog_connector, tenant_installation
 from core import installation_state, jsonpointer
 from core.config import MASK, ConfigInvalid, FieldError, secret_pointers, validate
-from core.oauth import NeedsReconnect
+from core.options import OptionsUnavailable, fetch_options
 from core.plugins import Connector
 from core.store.models import Installation
+
+log = logging.getLogger(__name__)
 
 ACTIONS = ("back", "next", "connect", "finish")
 
@@ -282,21 +285,15 @@ def options_json(installation_id: int, source: str) -> Any:
     with services().db.session() as session:
         installation = tenant_installation(session, installation_id)
         connector = catalog_connector(installation.connector_id)
-        option_source = connector.option_sources.get(source)
-        if option_source is None:
-            abort(404, description=f"{connector.manifest['name']} has no option source {source!r}")
-        version = services().configs.current(session, installation.id)
-    context = services().runner.context(installation, version, run_id=None)
+    if source not in connector.option_sources:
+        abort(404, description=f"{connector.manifest['name']} has no option source {source!r}")
     try:
-        found = option_source.fetch(context)
-    except NeedsReconnect:
-        return jsonify(options=[], message=_not_connected(connector))
+        found = fetch_options(services(), installation.tenant_id, installation.id, source)
+    except OptionsUnavailable as exc:
+        return jsonify(options=[], message=str(exc))
     except Exception as exc:  # a remote failure: say so, typing the value stays possible
-        reason = context.log.redact(f"{type(exc).__name__}: {exc}")
-        return jsonify(options=[], message=f"Could not load the choices ({reason}); type a value.")
+        log.warning("option source %s of installation %s failed", source, installation.id)
+        return jsonify(
+            options=[], message=f"Could not load the choices ({type(exc).__name__}); type a value."
+        )
     return jsonify(options=[{"value": o.value, "label": o.label} for o in found], message="")
-
-
-def _not_connected(connector: Connector) -> str:
-    titles = ", ".join(p.title for p in connector.oauth_providers.values()) or "the service"
-    return f"Connect to {titles} to choose from a list; you can still type a value."

@@ -395,7 +395,7 @@ def test_options_endpoint_says_to_connect_first(browser):
     reply = browser.get(f"/installations/{installation_id}/options/stages.json")
 
     assert reply.json["options"] == []
-    assert "you can still type a value" in reply.json["message"]
+    assert "connect the installation first, or type a value" in reply.json["message"]
 
 
 def test_options_endpoint_lists_the_sources_choices_once_connected(browser, integrations):
