@@ -143,6 +143,72 @@ def test_percent_discount_reduces_the_total(registry):
     assert result["Line"][1]["Amount"] == 20.0
 
 
+TEN_PERCENT_OFF = {
+    "DetailType": "DiscountLineDetail",
+    "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 10},
+}
+
+
+def _taxed_invoice(company, *form_lines, **header) -> dict:
+    """A US invoice with lines taxed by code 2 (8.25%)."""
+    customer = create(company, entities.CUSTOMER, {"DisplayName": "Taxed"})
+    body = {
+        "CustomerRef": {"value": customer["Id"]},
+        "Line": list(form_lines),
+        "TxnTaxDetail": {"TxnTaxCodeRef": {"value": "2"}},
+        **header,
+    }
+    return create(company, entities.INVOICE, body)
+
+
+def test_tax_is_worked_out_before_the_discount_by_default(registry):
+    for header in ({}, {"ApplyTaxAfterDiscount": False}):
+        result = _taxed_invoice(
+            registry.create("Acme"), line(200, "TAX"), TEN_PERCENT_OFF, **header
+        )
+        assert result["ApplyTaxAfterDiscount"] is False
+        assert result["TxnTaxDetail"]["TotalTax"] == 16.5  # 8.25% of 200
+        assert result["TotalAmt"] == 196.5  # 200 - 20 + 16.50
+
+
+def test_apply_tax_after_discount_taxes_the_discounted_amount(registry):
+    result = _taxed_invoice(
+        registry.create("Acme"), line(200, "TAX"), TEN_PERCENT_OFF, ApplyTaxAfterDiscount=True
+    )
+    assert result["ApplyTaxAfterDiscount"] is True
+    assert result["TxnTaxDetail"]["TotalTax"] == 14.85  # 8.25% of 180
+    assert result["TxnTaxDetail"]["TaxLine"][0]["TaxLineDetail"]["NetAmountTaxable"] == 180.0
+    assert result["TotalAmt"] == 194.85
+
+
+def test_apply_tax_after_discount_spreads_the_discount_over_taxable_and_exempt_lines(registry):
+    flat_off = {"DetailType": "DiscountLineDetail", "Amount": 40, "DiscountLineDetail": {}}
+    result = _taxed_invoice(
+        registry.create("Acme"),
+        line(300, "TAX"),
+        line(100, "NON"),
+        flat_off,
+        ApplyTaxAfterDiscount=True,
+    )
+    # 40 off 400 is 10% off each line: 270 of the taxable 300 is taxed.
+    assert result["TxnTaxDetail"]["TotalTax"] == 22.28  # 8.25% of 270, rounded
+    assert result["TotalAmt"] == 382.28
+
+
+def test_a_sparse_update_switching_apply_tax_after_discount_recomputes_the_tax(registry):
+    company = registry.create("Acme")
+    created = _taxed_invoice(company, line(200, "TAX"), TEN_PERCENT_OFF)
+    body = {
+        "Id": created["Id"],
+        "SyncToken": created["SyncToken"],
+        "sparse": True,
+        "ApplyTaxAfterDiscount": True,
+    }
+    updated = accounting.update(company, entities.INVOICE, body, Clock().now())
+    assert updated["TxnTaxDetail"]["TotalTax"] == 14.85
+    assert updated["TotalAmt"] == 194.85
+
+
 # -- numbering ------------------------------------------------------------------------------------
 
 

@@ -271,6 +271,26 @@ def test_nested_attribute_paths_ignore_case() -> None:
     assert ids(query(statement, rows)) == ["1"]
 
 
+def test_email_address_compares_on_its_address_as_python_quickbooks_documents() -> None:
+    rows = [
+        customer(1, "A", PrimaryEmailAddr={"Address": "Amy@Example.com"}),
+        customer(2, "B", PrimaryEmailAddr={"Address": "bill@example.com"}),
+        customer(3, "C"),
+    ]
+    assert ids(
+        query("SELECT * FROM Customer WHERE PrimaryEmailAddr = 'amy@example.com'", rows)
+    ) == ["1"]
+    statement = "SELECT * FROM Customer WHERE PrimaryEmailAddr IN ('bill@example.com', 'x@y.z')"
+    assert ids(query(statement, rows)) == ["2"]
+    assert ids(
+        query("SELECT * FROM Customer WHERE PrimaryEmailAddr LIKE '%@example.com'", rows)
+    ) == [
+        "1",
+        "2",
+    ]
+    assert ids(query("SELECT * FROM Customer WHERE PrimaryEmailAddr = ' '", rows)) == ["3"]
+
+
 def test_booleans_match_true_false_in_any_spelling() -> None:
     items = [{"Id": "1", "Taxable": True}, {"Id": "2", "Taxable": False}]
     assert ids(query("SELECT * FROM Item WHERE Taxable = True", items), "Item") == ["1"]

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from quickbooks import QuickBooks
 from quickbooks.exceptions import ValidationException
+from quickbooks.objects.base import EmailAddress
 from quickbooks.objects.customer import Customer
 
 from plugins.quickbooks.emulator.server import EmulatorServer
@@ -48,6 +49,17 @@ def test_python_quickbooks_filter_escapes_quotes_and_matches(qb_client: QuickBoo
     add_customers(qb_client, ["Adam's Candy Shop", "Bob's Bikes"])
     found = Customer.filter(DisplayName="Adam's Candy Shop", qb=qb_client)
     assert [c.DisplayName for c in found] == ["Adam's Candy Shop"]
+
+
+def test_python_quickbooks_filters_customers_by_email_address(qb_client: QuickBooks) -> None:
+    amy, _ = add_customers(qb_client, ["Amy", "Bill"])
+    amy.PrimaryEmailAddr = EmailAddress()
+    amy.PrimaryEmailAddr.Address = "amy@example.com"
+    amy.save(qb=qb_client)
+    # The form the python-quickbooks maintainers give for a lookup by e-mail (facts §4.2).
+    found = Customer.where("PrimaryEmailAddr = 'AMY@example.com'", qb=qb_client)
+    assert [c.Id for c in found] == [amy.Id]
+    assert Customer.filter(PrimaryEmailAddr="nobody@example.com", qb=qb_client) == []
 
 
 def test_python_quickbooks_choose_reads_an_id_list(qb_client: QuickBooks) -> None:

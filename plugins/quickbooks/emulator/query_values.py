@@ -33,7 +33,10 @@ def resolve(row: dict, path: str) -> Any:
     """The value at a dotted ``path``, matching each name case-insensitively.
 
     A reference (``{"value": "12", "name": "Acme"}``) resolves to its ``value``, which is what
-    QBO compares ``CustomerRef = '12'`` with. A missing property resolves to ``None``.
+    QBO compares ``CustomerRef = '12'`` with; an e-mail address (``{"Address": "a@b.co"}``)
+    resolves to its ``Address``, which is what ``PrimaryEmailAddr = 'a@b.co'`` is compared with
+    (facts §4.2). ``PrimaryEmailAddr.Address`` reaches the same string. A missing property
+    resolves to ``None``.
     """
     current: Any = row
     for name in path.split("."):
@@ -45,6 +48,8 @@ def resolve(row: dict, path: str) -> Any:
         current = current[key]
     if isinstance(current, dict) and "value" in current:
         return current["value"]
+    if isinstance(current, dict) and "Address" in current:
+        return current["Address"]
     return current
 
 

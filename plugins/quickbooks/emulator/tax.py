@@ -9,8 +9,12 @@ is refused as QBO does ("Make sure all your transactions have a VAT rate").
 ``GlobalTaxCalculation``: ``TaxExcluded`` (default) adds tax to the lines, ``NotApplicable``
 charges none, ``TaxInclusive`` reads line amounts as gross and backs the tax out of them
 [U: how QBO reports Amount/TaxInclusiveAmt for inclusive lines is not in the facts].
-Discount lines reduce the total after tax is worked out (``ApplyTaxAfterDiscount`` false, the
-QBO default); tax after discount is not emulated.
+``ApplyTaxAfterDiscount`` (US only, facts §3.5): false or absent, tax is worked out on the
+lines before the discount lines reduce the total; true, the discount is subtracted first and
+tax is charged on what remains. The discount then comes off the taxable amount in proportion
+to the taxable share of the subtotal [U: how QBO splits a discount between TAX and NON lines is
+not in the facts; with only taxable lines both readings agree]. Outside the US the flag is
+stored and does not change the tax.
 """
 
 from __future__ import annotations
@@ -43,7 +47,9 @@ def compute(books: Books, lines: Lines, body: dict, customer: dict | None) -> To
     subtotal = sum((line.amount for line in lines.sales), Decimal(0)) + lines.other_amount
     discount = _discounts(lines, subtotal)
     if books.country == "US":
-        tax_detail = _us_tax(books, lines, body, customer)
+        after_discount = values.boolean(body.get("ApplyTaxAfterDiscount"), False)
+        share_off = discount / subtotal if after_discount and subtotal > 0 else Decimal(0)
+        tax_detail = _us_tax(books, lines, body, customer, min(share_off, Decimal(1)))
     elif mode == "NotApplicable":
         tax_detail = {"TotalTax": 0, "TaxLine": []}
     else:
@@ -90,7 +96,10 @@ def _tax_line(rate: dict, percent: Decimal, net: Decimal, tax: Decimal) -> dict:
     }
 
 
-def _us_tax(books: Books, lines: Lines, body: dict, customer: dict | None) -> dict:
+def _us_tax(
+    books: Books, lines: Lines, body: dict, customer: dict | None, share_off: Decimal
+) -> dict:
+    """The US sales tax; ``share_off`` is the part of the subtotal discounted before tax."""
     for line in lines.sales:
         if line.tax_code not in US_LINE_CODES:
             raise faults.validation(
@@ -106,6 +115,7 @@ def _us_tax(books: Books, lines: Lines, body: dict, customer: dict | None) -> di
     if code is None or code["Id"] in US_LINE_CODES:
         return {"TotalTax": 0, "TaxLine": []}
     taxable = sum((line.amount for line in lines.sales if line.tax_code == "TAX"), Decimal(0))
+    taxable = values.money(taxable * (1 - share_off))
     tax_lines = []
     total = Decimal(0)
     for rate, percent in _rates(books, code):
