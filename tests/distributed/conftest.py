@@ -28,12 +28,6 @@ REDIS_DATABASES = range(8, 16)
 LOCK_KEY = "integrations-test-lock"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "distributed: real scheduler and Celery worker processes over Redis"
-    )
-
-
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """A Redis database of this test's own, empty, emptied again afterwards."""
