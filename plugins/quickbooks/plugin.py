@@ -98,6 +98,9 @@ def register_actions(register: Callable[[Action], None]) -> None:
 
     register(export_invoices.BACKFILL)
     register(export_invoices.RETRY_FAILED)
+    from plugins.quickbooks.sync import copy_invoice
+
+    register(copy_invoice.COPY_INVOICE)
 
 
 def _sync_job(
