@@ -59,6 +59,12 @@ MAX_BATCH_SIZE = 30
 USER_AGENT = "integrations-library-quickbooks/0.1"
 _ENTITY_NAME = re.compile(r"^[A-Za-z]+$")
 _PAGING_CLAUSE = re.compile(r"\b(STARTPOSITION|MAXRESULTS)\s+\d+", re.IGNORECASE)
+#: QBO's limits on ``requestid`` (facts §2): 50 characters, 36 on a batch request.
+REQUEST_ID_MAX = 50
+BATCH_REQUEST_ID_MAX = 36
+_REQUEST_ID_CHARS = re.compile(r"[!-~]+")
+#: Namespace of the ids derived from a caller's request id (a fixed, arbitrary UUID).
+_REQUEST_ID_NAMESPACE = uuid.UUID("6f3f2b8e-5d0c-4c8a-9a57-0e6f1d2c9b41")
 
 
 class TokenSource(Protocol):
@@ -211,15 +217,24 @@ class QBOClient:
         body = self._json(self._call("GET", f"/{_segment(entity)}/{_id(entity_id)}"))
         return _entity(body, entity)
 
-    def create(self, entity: str, body: Mapping[str, Any]) -> Entity:
-        """Create an entity; the created object as QBO stored it (with Id and SyncToken)."""
-        return self._write(entity, body)
+    def create(
+        self, entity: str, body: Mapping[str, Any], *, request_id: str | None = None
+    ) -> Entity:
+        """Create an entity; the created object as QBO stored it (with Id and SyncToken).
 
-    def update(self, entity: str, body: Mapping[str, Any]) -> Entity:
+        ``request_id`` (every write takes one): a stable id of the caller's, so a job run again
+        after a crash gets QBO's first reply back instead of writing twice; a random one when
+        omitted. At most 50 characters, unique per company.
+        """
+        return self._write(entity, body, request_id=request_id)
+
+    def update(
+        self, entity: str, body: Mapping[str, Any], *, request_id: str | None = None
+    ) -> Entity:
         """Full update: ``body`` carries Id, SyncToken and every writable field to keep."""
         if not body.get("Id") or body.get("SyncToken") is None:
             raise ValueError("a full update needs the entity's Id and SyncToken")
-        return self._write(entity, body)
+        return self._write(entity, body, request_id=request_id)
 
     def sparse_update(
         self,
@@ -229,46 +244,62 @@ class QBOClient:
         changes: Mapping[str, Any],
         *,
         still_valid: Callable[[Entity], bool] | None = None,
+        request_id: str | None = None,
     ) -> Entity:
         """Change only the fields in ``changes``.
 
         When QBO says the SyncToken is stale (5010), the entity is read again and the same
         changes are applied once more on its fresh SyncToken, unless ``still_valid`` (given the
-        fresh entity) says they no longer make sense; then the 5010 is raised.
+        fresh entity) says they no longer make sense; then the 5010 is raised. That second
+        write needs an id of its own (QBO would replay the 5010 for the first): with
+        ``request_id`` it is derived from it, so a rerun replays both.
         """
         try:
-            return self._sparse(entity, entity_id, sync_token, changes)
+            return self._sparse(entity, entity_id, sync_token, changes, request_id)
         except StaleObjectError:
             fresh = self.read(entity, entity_id)
             if still_valid is not None and not still_valid(fresh):
                 raise
-        return self._sparse(entity, entity_id, _sync_token(fresh), changes)
+        retry_id = _derived_request_id(request_id, "stale-retry") if request_id else None
+        return self._sparse(entity, entity_id, _sync_token(fresh), changes, retry_id)
 
     def _sparse(
-        self, entity: str, entity_id: str, sync_token: str, changes: Mapping[str, Any]
+        self,
+        entity: str,
+        entity_id: str,
+        sync_token: str,
+        changes: Mapping[str, Any],
+        request_id: str | None,
     ) -> Entity:
         body = {**changes, "Id": entity_id, "SyncToken": sync_token, "sparse": True}
-        return self._write(entity, body)
+        return self._write(entity, body, request_id=request_id)
 
-    def delete(self, entity: str, entity_id: str, sync_token: str) -> Entity:
+    def delete(
+        self, entity: str, entity_id: str, sync_token: str, *, request_id: str | None = None
+    ) -> Entity:
         """Delete a transaction; QBO answers ``{"status": "Deleted", "Id": ...}``.
 
         List entities (Customer, Item, ...) cannot be deleted: make them inactive instead.
         """
         body = {"Id": entity_id, "SyncToken": sync_token}
-        return self._write(entity, body, {"operation": "delete"})
+        return self._write(entity, body, {"operation": "delete"}, request_id=request_id)
 
-    def void_invoice(self, invoice_id: str, sync_token: str) -> Entity:
+    def void_invoice(
+        self, invoice_id: str, sync_token: str, *, request_id: str | None = None
+    ) -> Entity:
         """Void an invoice: amounts become zero, the invoice stays (``operation=void``)."""
         body = {"Id": invoice_id, "SyncToken": sync_token}
-        return self._write("Invoice", body, {"operation": "void"})
+        return self._write("Invoice", body, {"operation": "void"}, request_id=request_id)
 
-    def void(self, entity: str, entity_id: str, sync_token: str) -> Entity:
+    def void(
+        self, entity: str, entity_id: str, sync_token: str, *, request_id: str | None = None
+    ) -> Entity:
         """Void a Payment or SalesReceipt (an update with ``include=void``); Invoice works too."""
         if entity.lower() == "invoice":
-            return self.void_invoice(entity_id, sync_token)
+            return self.void_invoice(entity_id, sync_token, request_id=request_id)
         body = {"Id": entity_id, "SyncToken": sync_token, "sparse": True}
-        return self._write(entity, body, {"operation": "update", "include": "void"})
+        params = {"operation": "update", "include": "void"}
+        return self._write(entity, body, params, request_id=request_id)
 
     def pdf(self, entity: str, entity_id: str) -> bytes:
         """The entity's PDF (Invoice, SalesReceipt, ...), as QBO renders it."""
@@ -358,8 +389,14 @@ class QBOClient:
 
     # -- batch -------------------------------------------------------------------------------
 
-    def batch(self, operations: Sequence[BatchOperation]) -> list[BatchResult]:
+    def batch(
+        self, operations: Sequence[BatchOperation], *, request_id: str | None = None
+    ) -> list[BatchResult]:
         """One result per operation, in order: the entity (or QueryResponse) or a typed error.
+
+        ``request_id`` (at most 36 characters, QBO's batch limit) makes the batch repeatable:
+        its first request carries it, each later request of the same call an id derived from
+        it and the request's position, so rerunning the same operations replays every reply.
 
         Operations go ``batch_size`` (at most 30) to a request. QBO runs a request's items
         independently and in no set order, so an item must not depend on another's result.
@@ -368,6 +405,8 @@ class QBOClient:
         instead would hide which earlier requests were performed, and a caller repeating them
         would write twice.
         """
+        if request_id is not None:
+            _check_request_id(request_id, BATCH_REQUEST_ID_MAX)
         results: list[BatchResult] = []
         stopped: QBOError | None = None
         for start in range(0, len(operations), self.batch_size):
@@ -375,18 +414,28 @@ class QBOClient:
             if stopped is not None:
                 results.extend([stopped] * len(chunk))
                 continue
+            chunk_id = request_id
+            if request_id is not None and start > 0:
+                chunk_id = _derived_request_id(request_id, f"batch-{start}")
             try:
-                results.extend(self._batch_chunk(chunk))
+                results.extend(self._batch_chunk(chunk, chunk_id))
             except QBOError as error:
                 results.extend([error] * len(chunk))
                 if error.retryable or error.connection_level:
                     stopped = error
         return results
 
-    def _batch_chunk(self, chunk: Sequence[BatchOperation]) -> list[BatchResult]:
+    def _batch_chunk(
+        self, chunk: Sequence[BatchOperation], request_id: str | None
+    ) -> list[BatchResult]:
         items = [operation.item(str(index)) for index, operation in enumerate(chunk)]
         response = self._call(
-            "POST", "/batch", json_body={"BatchItemRequest": items}, write=True, batch=True
+            "POST",
+            "/batch",
+            json_body={"BatchItemRequest": items},
+            write=True,
+            batch=True,
+            request_id=request_id,
         )
         replies = self._json(response).get("BatchItemResponse")
         if not isinstance(replies, list):
@@ -398,10 +447,19 @@ class QBOClient:
     # -- transport ---------------------------------------------------------------------------
 
     def _write(
-        self, entity: str, body: Mapping[str, Any], params: dict[str, str] | None = None
+        self,
+        entity: str,
+        body: Mapping[str, Any],
+        params: dict[str, str] | None = None,
+        *,
+        request_id: str | None = None,
     ) -> Entity:
+        if request_id is not None:
+            _check_request_id(request_id, REQUEST_ID_MAX)
         path = f"/{_segment(entity)}"
-        response = self._call("POST", path, params=params, json_body=dict(body), write=True)
+        response = self._call(
+            "POST", path, params=params, json_body=dict(body), write=True, request_id=request_id
+        )
         return _entity(self._json(response), entity)
 
     def _call(
@@ -416,12 +474,13 @@ class QBOClient:
         accept: str = "application/json",
         write: bool = False,
         batch: bool = False,
+        request_id: str | None = None,
     ) -> httpx.Response:
         """Send with limits, retries and one refresh; the successful response or a typed error."""
         query = {"minorversion": str(self.minor_version), **(params or {})}
         if write:
             # One id for the logical write: every retry below repeats it (facts §2, requestid).
-            query["requestid"] = str(uuid.uuid4())
+            query["requestid"] = request_id or str(uuid.uuid4())
         headers = {"Accept": accept}
         if content_type:
             headers["Content-Type"] = content_type
@@ -608,6 +667,21 @@ def client_from_config(
         limiter=limiter_for(realm_id, limits),
         logger=logger if advanced.get("verbose_logging") else None,
     )
+
+
+def _check_request_id(request_id: str, limit: int) -> None:
+    """Refuse an id QBO would not take: empty, too long, or with spaces or control characters."""
+    if not isinstance(request_id, str) or not request_id:
+        raise ValueError("request_id: must be a non-empty string")
+    if len(request_id) > limit:
+        raise ValueError(f"request_id: at most {limit} characters, got {len(request_id)}")
+    if not _REQUEST_ID_CHARS.fullmatch(request_id):
+        raise ValueError("request_id: only printable characters without spaces are allowed")
+
+
+def _derived_request_id(request_id: str, purpose: str) -> str:
+    """A stable id for a second request of one logical write (a UUID, 36 characters)."""
+    return str(uuid.uuid5(_REQUEST_ID_NAMESPACE, f"{request_id}/{purpose}"))
 
 
 def _name(entity: str) -> str:
