@@ -71,7 +71,7 @@ class InstallationService:
             tenant_id=tenant_id,
             connector_id=connector.id,
             connector_version=connector.version,
-            name=name or connector.manifest["name"],
+            name=name or default_name(session, tenant_id, connector.manifest["name"]),
             status="draft",
         )
         session.add(installation)
@@ -222,6 +222,23 @@ class InstallationService:
             for version in self.configs.history(session, installation.id):
                 version.secrets_ciphertext = None
         session.flush()
+
+
+def default_name(session: Session, tenant_id: int, base: str) -> str:
+    """``base``, or ``base 2``, ``base 3``...: the first name no installation of the tenant has,
+    so several installations of one connector can be told apart on every page."""
+    taken = set(
+        session.scalars(
+            select(Installation.name).where(
+                Installation.tenant_id == tenant_id, Installation.status != "uninstalled"
+            )
+        )
+    )
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base} {number}"
+    return name
 
 
 def info(installation: Installation) -> InstallationInfo:
