@@ -447,7 +447,7 @@ def backfill_invoices(ctx: JobContext, params: Mapping[str, Any]) -> ActionResul
         chosen = [
             invoice
             for invoice in ctx.platform.invoices(statuses=EXPORTED_STATUSES)
-            if invoice.issue_date < since
+            if invoice.issue_date < since and scope.owns(ctx, invoice)
         ]
     else:
         ids = list(params["invoice_ids"])
@@ -459,6 +459,11 @@ def backfill_invoices(ctx: JobContext, params: Mapping[str, Any]) -> ActionResul
                 refused[invoice_id] = "no such invoice"
             elif invoice.status not in EXPORTED_STATUSES:
                 refused[invoice_id] = f"{invoice.status}: only sent invoices go to QuickBooks"
+            elif not scope.owns(ctx, invoice):
+                refused[invoice_id] = (
+                    f"belongs to subsidiary {invoice.subsidiary_id}, not this installation's "
+                    "(/initial/subsidiary)"
+                )
             else:
                 chosen.append(invoice)
     queued = [

@@ -263,3 +263,30 @@ def test_an_installation_for_all_subsidiaries_overlaps_each_one(first, add_insta
         add_installation("", first.realm_id)
 
     assert "already syncs subsidiary" in refused.value.reason
+
+
+def test_backfill_leaves_other_subsidiaries_invoices_alone(first, platform, offices) -> None:
+    east, west = offices
+    ada, bob = customer_of(platform, east, "Ada"), customer_of(platform, west, "Bob")
+    old = date(2020, 1, 15)
+    ours, theirs = (
+        platform.send_invoice(
+            platform.create_invoice(
+                who.id,
+                [{"description": "Consulting", "unit_price": Decimal("10.00")}],
+                issue_date=old,
+            ).id
+        ).id
+        for who in (ada, bob)
+    )
+
+    chosen = first.action("backfill_invoices", {"invoice_ids": [ours, theirs]})
+    everything = first.action("backfill_invoices", {"all": True})
+
+    assert chosen.details["refused"] == {
+        theirs: f"belongs to subsidiary {west.id}, not this installation's (/initial/subsidiary)"
+    }
+    assert chosen.details["synced"] == [ours]
+    assert everything.details["synced"] == [ours]
+    assert first.link("invoice", theirs) is None
+    assert totals(first.qbo, "Invoice") == [10.0]
