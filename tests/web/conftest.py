@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 from web_plugins import broken_connector, markup_connector, widget_connector
+from web_support import PASSWORD, Browser, sign_in
 
 import admin_ui.plugin
 import plugins.quickbooks.plugin
@@ -16,8 +15,6 @@ from core.app import create_app
 from core.services import Services
 from core.store.models import Tenant
 from core.tenants import create_user, get_or_create_tenant
-
-PASSWORD = "pw-123456-web"
 
 
 @pytest.fixture
@@ -40,36 +37,6 @@ def integrations_plugins() -> list[tuple[str, object]]:
 @pytest.fixture
 def app(integrations: Services):
     return create_app(integrations)
-
-
-def csrf_of(html: str) -> str:
-    """The CSRF token a page's forms carry."""
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "no CSRF token in the page"
-    return match.group(1)
-
-
-def sign_in(client: FlaskClient, email: str) -> FlaskClient:
-    page = client.get("/login")
-    reply = client.post(
-        "/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf_of(page.text)}
-    )
-    assert reply.status_code == 302, reply.text
-    return client
-
-
-class Browser:
-    """A signed-in test client that adds the session's CSRF token to every POST."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-        self.token = csrf_of(client.get("/").text)
-
-    def get(self, path: str, **kwargs):
-        return self.client.get(path, **kwargs)
-
-    def post(self, path: str, data: dict | None = None, **kwargs):
-        return self.client.post(path, data={"csrf_token": self.token, **(data or {})}, **kwargs)
 
 
 def _user(integrations: Services, slug: str, email: str) -> None:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import Browser
 from sample_plugins import SECRET, complete_config
 from web_plugins import MARKUP
+from web_support import Browser
 
 from core.config import with_defaults
 from core.platform.ledger import EmbeddedLedger

@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 
 import pytest
-from conftest import PASSWORD, Browser, csrf_of
 from sample_plugins import complete_config
 from web_plugins import MARKUP
+from web_support import PASSWORD, Browser, csrf_of
 
 from core.config import with_defaults
 from core.store.models import Installation, Run, Schedule

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import Browser
 from sample_plugins import SECRET, SampleConnector, complete_config, sample_jobs, sample_manifest
+from web_support import Browser
 
 import admin_ui.plugin
 from core.config import with_defaults
