@@ -54,6 +54,7 @@ from plugins.quickbooks.sync.invoice_mapping import (
     invoice_body,
     private_note,
 )
+from plugins.quickbooks.sync.products import Products
 from plugins.quickbooks.sync.session import invoice_url, qbo_client
 
 if TYPE_CHECKING:
@@ -118,6 +119,7 @@ class InvoiceExport:
         self._since: date | None = None
         self._settings: Settings | None = None
         self._items: dict[str, str | None] = {}
+        self.products = Products(client, ctx.config)
         self._tax_codes: tuple[QBOTaxCode, ...] | None = None
         self._tax_rates: dict[str, TaxRate] | None = None
         self._held: list[str] | None = None  # warnings held while a transaction is open
@@ -249,7 +251,8 @@ class InvoiceExport:
         """The QBO customer, items and tax codes the invoice needs."""
         customer = resolve_customer(self.ctx, self.client, invoice.customer_id)
         items = tuple(
-            self._item_for(line, number) for number, line in enumerate(invoice.lines, start=1)
+            self._item_for(line, number, invoice)
+            for number, line in enumerate(invoice.lines, start=1)
         )
         rate_ids = {i.tax_rate_id for i in invoice.lines if i.tax_rate_id} | (
             {invoice.tax_rate_id} if invoice.tax_rate_id else set()
@@ -266,8 +269,9 @@ class InvoiceExport:
             tax_codes=self.tax_codes() if needs_codes else (),
         )
 
-    def _item_for(self, line: InvoiceLine, number: int) -> str:
-        """The QBO item of a line: linked, else same name, else the unmatched item of its kind."""
+    def _item_for(self, line: InvoiceLine, number: int, invoice: Invoice) -> str:
+        """The QBO item of a line: linked, else same name, else a product created in QuickBooks
+        (``/items/missing_products``), else the unmatched item of its kind."""
         name = ""
         if line.item_id:
             link = self.records.link(ITEM_ENTITY, line.item_id)
@@ -277,6 +281,9 @@ class InvoiceExport:
             found = self._item_by_name(name)
             if found:
                 return found
+            if self.products.enabled:
+                where = f"invoice {invoice.number} line {number}"
+                return self.products.line_item(self.ctx, line.item_id, invoice.customer_id, where)
         kind = "recurring" if line.item_kind == "recurring" else "one_time"
         unmatched = self.ctx.config.get("items", {}).get(f"unmatched_{kind}_item") or ""
         if not unmatched:
