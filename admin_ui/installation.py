@@ -17,6 +17,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from admin_ui.action_params import INVOICE_FIELD, form_params, invoice_options, param_fields
 from admin_ui.blueprint import pages, services, user
 from core import cron, installation_state, jsonpointer
 from core.actions import run_action
@@ -201,9 +202,12 @@ def installation_page(installation_id: int) -> Any:
 
 
 def _render(
-    installation_id: int, result: ActionResult | None = None, action: Action | None = None
+    installation_id: int,
+    result: ActionResult | None = None,
+    action: Action | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> Any:
-    """The page; after an action, with what the action reported."""
+    """The page; after an action, with what the action reported (its form keeps ``params``)."""
     with services().db.session() as session:
         installation = owned_installation(session, installation_id)
         connector = connector_of(installation)
@@ -219,6 +223,12 @@ def _render(
                 invoices = backfill_choices(platform_of(session, installation), installation.id)
             except (PlatformError, RuntimeError) as exc:
                 invoices_error = getattr(exc, "message", None) or str(exc)
+        choices, choices_error = [], None
+        if any(f.name == INVOICE_FIELD for a in actions for f in param_fields(a)):
+            try:
+                choices = invoice_options(platform_of(session, installation))
+            except (PlatformError, RuntimeError) as exc:
+                choices_error = getattr(exc, "message", None) or str(exc)
         page = render_template(
             "installation.html",
             tab="installed",
@@ -234,6 +244,10 @@ def _render(
             invoices=(invoices or [])[:BACKFILL_LIST_LIMIT],
             invoices_total=len(invoices or []),
             invoices_error=invoices_error,
+            param_fields=param_fields,
+            invoice_options=choices,
+            invoice_options_error=choices_error,
+            posted=params or {},
             history=history,
             result=result,
             result_action=action,
@@ -260,10 +274,12 @@ def run_installation_action(installation_id: int, key: str) -> Any:
         abort(400, description=f"{action.title} refused its parameters: {exc}")
     except (NeedsReconnect, PlatformError) as exc:
         result = ActionResult(False, getattr(exc, "message", None) or str(exc))
-    return _render(installation_id, result, action)
+    return _render(installation_id, result, action, params)
 
 
 def _action_params(action: Action) -> dict[str, Any]:
+    if param_fields(action):
+        return form_params(action, request.form)
     if not selects_invoices(action):
         return {}
     if request.form.get("all") == "on":

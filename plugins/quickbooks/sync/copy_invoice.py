@@ -62,18 +62,24 @@ _US_PSEUDO_CODES = frozenset({"TAX", "NON", "CustomSalesTax"})
 PARAMS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "invoice_id": {"type": "string", "minLength": 1, "maxLength": 100},
+        "invoice_id": {"type": "string", "title": "Invoice", "minLength": 1, "maxLength": 100},
         "customer_id": {
             "type": "string",
+            "title": "QuickBooks customer ID",
+            "description": "Blank: the invoice's customer, found or created by the policy.",
             "maxLength": 64,
-            "description": "QuickBooks Customer Id; blank: found or created by the policy",
         },
         "tax_code": {
             "type": "string",
+            "title": "QuickBooks tax code ID",
+            "description": "Applied to every line; blank: no tax.",
             "maxLength": 64,
-            "description": "QuickBooks TaxCode Id for every line; blank: no tax",
         },
-        "mode": {"enum": list(MODES)},
+        "mode": {
+            "title": "If it was copied before",
+            "description": "update_existing: change the last copy; create_new: make another.",
+            "enum": list(MODES),
+        },
     },
     "required": ["invoice_id"],
     "additionalProperties": False,
