@@ -168,6 +168,7 @@ class Products:
         self._ids: dict[str, str] = {}
         self._account: str | None = None
         self._customers: dict[str, Customer] = {}
+        self._linked: set[str] = set()  # items linked this run (a link is written once)
 
     def line_item(self, ctx: JobContext, item_id: str, customer_id: str, where: str) -> str:
         """The QuickBooks item of a line whose platform item QuickBooks lacks (``where`` names
@@ -183,8 +184,9 @@ class Products:
             product = self.product_for(item, customer)
         except MappingError as error:
             raise MappingError(f"{where}: {error}") from None
-        if product.is_item:
+        if product.is_item and item.id not in self._linked:
             ctx.records.synced(ITEM_ENTITY, item.id, remote_id=product.id)
+            self._linked.add(item.id)
         if product.created:
             message = (
                 f"{where}: created QuickBooks product {product.name.name!r} (Id {product.id}) "

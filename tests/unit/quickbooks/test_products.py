@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from core.config import validate
 from core.platform.port import Customer, Item
 from plugins.quickbooks.sync.invoice_mapping import MappingError
 from plugins.quickbooks.sync.products import (
     NAME_MAX,
+    TOKENS,
     ProductName,
     clean_name,
     expand,
@@ -15,6 +20,9 @@ from plugins.quickbooks.sync.products import (
     uses_customer,
 )
 
+SCHEMA = json.loads(
+    (Path(__file__).parents[3] / "plugins/quickbooks/config.schema.json").read_text()
+)
 ITEM = Item(id="7", name="Consulting")
 ADA = Customer(
     id="3",
@@ -107,3 +115,18 @@ def test_exactly_100_characters_is_kept_whole() -> None:
 def test_a_name_with_nothing_left_fails_naming_the_template(raw: str) -> None:
     with pytest.raises(MappingError, match="/items/product_name_template"):
         clean_name(raw)
+
+
+def template_errors(template: str) -> list[str]:
+    errors = validate(SCHEMA, {"items": {"product_name_template": template}}, step="items")
+    return [error.pointer for error in errors]
+
+
+@pytest.mark.parametrize("token", sorted(TOKENS))
+def test_the_settings_accept_every_token_the_expansion_knows(token: str) -> None:
+    assert template_errors(f"{{{{{token}}}}} {{{token}}}") == []
+
+
+@pytest.mark.parametrize("template", ["{item}", "{item_name", "{item_name!r}", ""])
+def test_the_settings_refuse_a_template_the_expansion_would_refuse(template: str) -> None:
+    assert template_errors(template) == ["/items/product_name_template"]
