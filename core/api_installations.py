@@ -14,7 +14,6 @@ from core.api_common import (
     actor,
     body,
     boolean,
-    caller,
     changeable,
     document,
     installation,
@@ -141,7 +140,7 @@ def connect(installation_id: int, provider: str) -> Response:
             installation_id,
             provider,
             redirect_uri=url_for("oauth.callback", _external=True),
-            browser_session=f"api-token:{caller().token_id}",
+            browser_session=None,
             actor=actor(),
         )
     except ConnectError as exc:

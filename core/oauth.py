@@ -43,6 +43,10 @@ REFRESH_LEEWAY = timedelta(minutes=5)
 RECONNECT_REASON = "QuickBooks access lapsed: reconnect to resume syncing"
 
 
+UNBOUND = "unbound"
+"""The binding of a state started through the REST API rather than by a browser session."""
+
+
 class ConnectError(Exception):
     """The callback cannot complete; ``reason`` is what the admin reads. Nothing was stored."""
 
@@ -92,10 +96,16 @@ class OAuthService:
         provider_key: str,
         *,
         redirect_uri: str,
-        browser_session: str,
+        browser_session: str | None,
         actor: str,
     ) -> str:
-        """The provider's authorization URL for this installation, with a fresh one-time state."""
+        """The provider's authorization URL for this installation, with a fresh one-time state.
+
+        A Connect pressed in the admin binds the state to that browser session, so only the
+        same browser can complete it. ``browser_session=None`` (a URL asked for through the REST
+        API, which a platform hands to its own user) leaves it unbound: the one-time, short-lived
+        state alone then authorizes the callback, as for any API-started connect session.
+        """
         with self.db.session() as session:
             installation = self.installations.get(session, tenant_id, installation_id)
             provider, config = self._provider_and_config(session, installation, provider_key)
@@ -106,7 +116,7 @@ class OAuthService:
                     state_hash=_hash(state),
                     installation_id=installation.id,
                     provider=provider.key,
-                    binding_hash=_hash(browser_session),
+                    binding_hash=UNBOUND if browser_session is None else _hash(browser_session),
                     redirect_uri=redirect_uri,
                     actor=actor,
                 )
@@ -119,12 +129,20 @@ class OAuthService:
         )
         return url
 
-    def complete(self, params: Mapping[str, str], *, browser_session: str) -> ConnectResult:
-        """Handle the provider's redirect: check the state, exchange the code, store tokens."""
+    def complete(self, params: Mapping[str, str], *, browser_session: str | None) -> ConnectResult:
+        """Handle the provider's redirect: check the state, exchange the code, store tokens.
+
+        ``browser_session`` is the signed-in admin's session, or ``None`` for a visitor who is
+        not signed in, who can complete only an unbound (API-started) state.
+        """
         state = params.get("state", "")
         with self.db.session() as session:
             pending = session.get(OAuthState, _hash(state)) if state else None
-            if pending is None or pending.binding_hash != _hash(browser_session):
+            bound_elsewhere = pending is not None and pending.binding_hash not in (
+                UNBOUND,
+                None if browser_session is None else _hash(browser_session),
+            )
+            if pending is None or bound_elsewhere:
                 raise ConnectError(
                     "This sign-in link was not started from this browser session; "
                     "start again with Connect."

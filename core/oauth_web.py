@@ -91,11 +91,17 @@ def connect(installation_id: int, provider: str):
 
 
 @oauth_pages.get("/oauth/callback")
-@login_required
 def callback() -> Any:
-    """Where the provider sends the admin back; says what happened either way."""
+    """Where the provider sends the admin back; says what happened either way.
+
+    Open without sign-in: a connect started through the REST API is completed by the
+    platform's user, who has no admin session; a state bound to an admin session still needs it.
+    """
+    signed_in = current_user() is not None
     try:
-        result = _services().oauth.complete(request.args, browser_session=browser_session_id())
+        result = _services().oauth.complete(
+            request.args, browser_session=browser_session_id() if signed_in else None
+        )
     except ConnectError as exc:
         back = _take_return()
         return render_template("oauth_result.html", ok=False, reason=exc.reason, back=back), 400
