@@ -57,5 +57,6 @@ def test_without_a_connection_the_picker_says_to_connect(
 
 
 def test_an_unknown_source_is_named_with_the_known_ones(sync: SyncHarness) -> None:
-    with pytest.raises(LookupError, match="no option source 'vendors' \\(quickbooks_items\\)"):
+    known = "platform_subsidiaries, quickbooks_items"
+    with pytest.raises(LookupError, match=f"no option source 'vendors' \\({known}\\)"):
         fetch_options(sync.services, sync.tenant_id, sync.installation_id, "vendors")
