@@ -269,9 +269,9 @@ def test_many_payments_go_in_batches_of_thirty(sync, customer) -> None:
 
     assert outcome.run.counts == {"read": 35, "created": 35}
     calls = [r["path"].rsplit("/", 1)[1] for r in requests(sync)]
-    # Two batches (30 + 5); the payment methods read once; the customer looked up once (by
-    # e-mail, then by name) and linked for the other 34.
-    assert sorted(calls) == ["batch", "batch", "query", "query", "query"]
+    # Two batches (30 + 5); the payment methods read once; the customer found once by e-mail
+    # and linked for the other 34.
+    assert sorted(calls) == ["batch", "batch", "query", "query"]
     assert len(qbo_rows(sync, "Payment")) == 35
 
 
