@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     import click
     import flask
 
+    from core.services import Services
+
 PROJECT = "integrations"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -126,3 +128,11 @@ def register_services(register: Callable[[Service], None]) -> None:
 @hookspec
 def register_web(app: flask.Flask) -> None:
     """Add blueprints or routes to the web application (the admin pages are one such plugin)."""
+
+
+@hookspec
+def prepare_demo(services: Services, tenant_id: int, base_url: str) -> None:
+    """Set up a ready-to-use demo installation for the demo tenant.
+
+    Called by ``integrations serve`` (at ``base_url``) after the demo ledger is loaded and the
+    plugins' services are started; it runs at every start, so it must be idempotent."""

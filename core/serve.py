@@ -60,6 +60,19 @@ def ensure_demo_ledger(services: Services) -> None:
         )
 
 
+def prepare_demo(services: Services, base_url: str) -> None:
+    """Let every plugin set up its demo installation for the demo tenant (``prepare_demo``).
+
+    Called once the plugins' services run (a connector's demo may need its emulator) and runs
+    have an executor; a plugin that fails is logged and the server starts anyway.
+    """
+    with services.db.session() as session:
+        tenant_id = tenant_by_slug(session, "demo").id
+    services.host.broadcast(
+        "prepare_demo", services=services, tenant_id=tenant_id, base_url=base_url
+    )
+
+
 def run_server(
     services: Services,
     *,
@@ -87,6 +100,8 @@ def run_server(
             services.use_executor(pool)
             if not scheduler:
                 stops.append(lambda: _report_interrupted(pool.shutdown(SHUTDOWN_SECONDS)))
+        if start_services:
+            prepare_demo(services, f"http://{host}:{port}")
         if scheduler:
             embedded = EmbeddedScheduler(services)
             embedded.start()

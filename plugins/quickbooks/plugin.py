@@ -203,3 +203,11 @@ def on_platform_event(installation: InstallationInfo, event: PlatformEvent) -> l
     from plugins.quickbooks.sync.events import jobs_for
 
     return jobs_for(event.name)
+
+
+@hookimpl
+def prepare_demo(services: Any, tenant_id: int, base_url: str) -> None:
+    """QuickBooks installed and connected to an emulator company, its first runs requested."""
+    from plugins.quickbooks import demo
+
+    demo.prepare_demo(services, tenant_id, base_url)
