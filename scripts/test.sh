@@ -14,4 +14,4 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null; then
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-exec .venv/bin/pytest -q "$@"
+exec .venv/bin/pytest -q -n 3 "$@"
