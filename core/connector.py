@@ -29,7 +29,9 @@ class JobDefinition:
     past it the run is asked to stop (the job sees it at its next ``check_cancelled``) and ends
     failed with the reason. ``entities`` names the record-link entities the job sends: a record
     of one of them marked needs sync (``Records.needs_sync``) is sent again by the job's next
-    run, which is how the admin pages retry a failed record.
+    run, which is how the admin pages retry a failed record. Jobs of one installation that share
+    an ``exclusive_group`` never run at the same time (two jobs creating the same customer would
+    race): a run whose group is busy with another job stays queued and starts when that one ends.
     """
 
     key: str
@@ -42,6 +44,7 @@ class JobDefinition:
     when_busy: ConcurrencyPolicy = "skip"
     time_limit_seconds: int = 3600
     entities: tuple[str, ...] = ()
+    exclusive_group: str | None = None
 
     def __post_init__(self) -> None:
         if self.when_busy not in ("skip", "queue"):

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -31,7 +31,7 @@ from core.installations import info
 from core.leases import SHUTDOWN, Heartbeat, owner_id, stop_outcome
 from core.oauth import ConnectionTokens, OAuthService
 from core.platform.port import PlatformFactory, PlatformPort
-from core.plugins import PluginHost
+from core.plugins import Connector, PluginHost
 from core.records import Records
 from core.store.database import Database
 from core.store.models import ConfigVersion, Installation, Run, RunLog, utcnow
@@ -304,8 +304,11 @@ class Runner:
         if finished.status == "interrupted" and finished.cancel_reason == SHUTDOWN:
             # Left queued for the next start of the process (or another worker) to pick up.
             self._retry_after_interruption(finished.id)
-        if job.when_busy == "queue":
-            self._submit_next_queued(finished.installation_id, finished.job_key)
+        # Hand over what waited for this run: its own job's queue, and its group's other jobs.
+        connector = self.host.connector(context.installation.connector_id)
+        for key in _group_of(connector, job):
+            if key != job.key or job.when_busy == "queue":
+                self._submit_next_queued(finished.installation_id, key)
         return finished
 
     def _run_job(self, job: JobDefinition, context: JobContext) -> tuple[str, str | None]:
@@ -526,18 +529,22 @@ class Runner:
                 run.status, run.finished_at = "failed", utcnow()
                 run.error = f"connector {connector.id} no longer has a job {run.job_key!r}"
                 return None
-            busy = session.scalar(
-                select(func.count()).where(
-                    Run.installation_id == run.installation_id,
-                    Run.job_key == run.job_key,
-                    Run.status == "running",
+            running = set(
+                session.scalars(
+                    select(Run.job_key).where(
+                        Run.installation_id == run.installation_id,
+                        Run.job_key.in_(_group_of(connector, job)),
+                        Run.status == "running",
+                    )
                 )
             )
-            if busy:
+            if run.job_key in running:
                 if job.when_busy == "skip":
                     run.status, run.finished_at = "skipped", utcnow()
                     run.error = "another run of this job was still running"
                 return None
+            if running:
+                return None  # another job of its exclusive group runs; it waits its turn
             version = self.configs.current(session, installation.id)
             run.status = "running"
             run.started_at = utcnow()
@@ -552,6 +559,17 @@ class Runner:
             return list(
                 session.scalars(select(RunLog).where(RunLog.run_id == run_id).order_by(RunLog.id))
             )
+
+
+def _group_of(connector: Connector, job: JobDefinition) -> list[str]:
+    """The job's key and those of the connector's jobs sharing its exclusive group."""
+    if job.exclusive_group is None:
+        return [job.key]
+    return [job.key] + [
+        other.key
+        for other in connector.jobs.values()
+        if other.exclusive_group == job.exclusive_group and other.key != job.key
+    ]
 
 
 def _lock_installation(session: Session, installation_id: int) -> Installation:

@@ -111,7 +111,11 @@ def _sync_job(
     entities: tuple[str, ...] = (),
 ) -> JobDefinition:
     """A sync job whose toggle and cron schedule live under ``/sync/<key>`` in the wizard;
-    ``entities`` are the records it sends again once marked needs sync (a retry)."""
+    ``entities`` are the records it sends again once marked needs sync (a retry).
+
+    The sync jobs of one installation take turns (one exclusive group): exports and imports
+    resolve and create the same customers, so two at once could both create one.
+    """
     return JobDefinition(
         key=key,
         title=title,
@@ -121,6 +125,7 @@ def _sync_job(
         schedule_field=f"/sync/{key}/schedule",
         timezone_field="/initial/timezone",
         entities=entities,
+        exclusive_group="quickbooks-company",
     )
 
 

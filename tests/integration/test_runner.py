@@ -78,6 +78,8 @@ JOBS = [
     JobDefinition(key="limited", title="Limited", run=checks_until_stopped, time_limit_seconds=1),
     JobDefinition(key="stubborn", title="Stubborn", run=ignores_stop, time_limit_seconds=1),
     JobDefinition(key="queued", title="Queued", run=waits_for_release, when_busy="queue"),
+    JobDefinition(key="grouped_a", title="A", run=waits_for_release, exclusive_group="records"),
+    JobDefinition(key="grouped_b", title="B", run=some_fail, exclusive_group="records"),
 ]
 
 
@@ -392,6 +394,22 @@ def test_a_queued_policy_run_waits_for_the_running_one_then_runs(
     with integrations.db.session() as session:
         statuses = [session.get(Run, run_id).status for run_id in (first, second)]
     assert statuses == ["succeeded", "succeeded"]
+
+
+def test_jobs_of_one_exclusive_group_take_turns(integrations: Services, installation_id: int):
+    first = requested(integrations, installation_id, "grouped_a")
+    thread = in_thread(integrations, first)
+    wait_for(integrations, first, lambda run: run.status == "running")
+    other = requested(integrations, installation_id, "grouped_b")
+    assert integrations.runner.execute(other).status == "queued"  # waits, is not skipped
+    unrelated = requested(integrations, installation_id, "some_fail")
+    assert integrations.runner.execute(unrelated).status == "partial"  # not in the group
+    RELEASE.set()
+    thread.join(WAIT)
+    # The first run's worker hands the group's waiting run to the executor when it finishes.
+    with integrations.db.session() as session:
+        statuses = [session.get(Run, run_id).status for run_id in (first, other)]
+    assert statuses == ["succeeded", "partial"]
 
 
 def test_a_job_definition_with_a_bad_policy_or_time_limit_is_refused():
