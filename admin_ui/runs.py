@@ -16,19 +16,9 @@ from sqlalchemy.orm import Session
 
 from admin_ui.blueprint import pages, services, user
 from admin_ui.installation import connector_of, owned_installation
-from core.store.models import Installation, Run, utcnow
+from core.store.models import RUN_STATUSES, Installation, Run, utcnow
 
 RUNS_PER_PAGE = 25
-STATUSES = (
-    "queued",
-    "running",
-    "succeeded",
-    "partial",
-    "failed",
-    "cancelled",
-    "skipped",
-    "interrupted",
-)
 ACTIVE = frozenset({"queued", "running"})
 COUNT_KINDS = ("read", "created", "updated", "skipped", "failed")
 
@@ -139,8 +129,8 @@ def run_history(installation_id: int) -> Any:
         titles = {key: job.title for key, job in connector.jobs.items()}
         if job_key and job_key not in titles:
             abort(400, description=f"job: {job_key!r} is not a job of this connector")
-        if status and status not in STATUSES:
-            abort(400, description=f"status: {status!r} is not one of {', '.join(STATUSES)}")
+        if status and status not in RUN_STATUSES:
+            abort(400, description=f"status: {status!r} is not one of {', '.join(RUN_STATUSES)}")
         query = select(Run).where(Run.installation_id == installation_id)
         if job_key:
             query = query.where(Run.job_key == job_key)
@@ -161,7 +151,7 @@ def run_history(installation_id: int) -> Any:
             installation=installation,
             rows=rows,
             jobs=titles,
-            statuses=STATUSES,
+            statuses=RUN_STATUSES,
             job_key=job_key,
             status=status,
             page=page,

@@ -29,20 +29,10 @@ from core.api_common import (
     services,
     tenant_id,
 )
-from core.store.models import Installation, Run
+from core.store.models import RUN_STATUSES, Installation, Run
 
 runs_api = Blueprint("runs", __name__)
 
-RUN_STATUSES = (
-    "queued",
-    "running",
-    "succeeded",
-    "partial",
-    "failed",
-    "cancelled",
-    "skipped",
-    "interrupted",
-)
 RUN_FIELDS = (
     "id",
     "installation_id",

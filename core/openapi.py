@@ -18,6 +18,7 @@ from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from core.platform import port
 from core.platform.ledger_api import NewInvoicePdf, NewSubsidiary
+from core.store.models import RUN_STATUSES
 
 Schema = dict[str, Any]
 
@@ -232,18 +233,7 @@ RUN_PROPERTIES: dict[str, Schema] = {
     "installation_id": INTEGER,
     "job": STRING,
     "trigger": {"enum": ["schedule", "manual", "event", "retry"]},
-    "status": {
-        "enum": [
-            "queued",
-            "running",
-            "succeeded",
-            "partial",
-            "failed",
-            "cancelled",
-            "skipped",
-            "interrupted",
-        ]
-    },
+    "status": {"enum": list(RUN_STATUSES)},
     "scheduled_for": TIME,
     "created_at": TIME,
     "started_at": TIME_OR_NULL,

@@ -205,6 +205,19 @@ class Schedule(Base):
     next_run_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
+RUN_STATUSES = (
+    "queued",
+    "running",
+    "succeeded",
+    "partial",
+    "failed",
+    "cancelled",
+    "skipped",
+    "interrupted",
+)
+"""Every status a run goes through; the pages, the API and its document offer these."""
+
+
 class Run(Base):
     """One execution of a job: a row before it is work, so a slot fires once.
 
@@ -224,8 +237,7 @@ class Run(Base):
     # schedule | manual | event | retry
     trigger: Mapped[str] = mapped_column(String(16))
     scheduled_for: Mapped[datetime] = mapped_column()
-    # queued | running | succeeded | partial | failed | cancelled | skipped | interrupted
-    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)  # RUN_STATUSES
     config_version: Mapped[int | None] = mapped_column(Integer)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     progress: Mapped[dict[str, Any]] = mapped_column(default=dict)
