@@ -15,6 +15,7 @@ import pytest
 from postgres_service import POSTGRES_URL, require_postgres
 
 from core.testing import postgres_database
+from plugins.quickbooks.emulator.server import EmulatorServer, start_emulator
 
 
 @pytest.fixture(
@@ -30,3 +31,17 @@ def integrations_database_url(request: pytest.FixtureRequest, tmp_path: Path) ->
         return
     require_postgres()
     yield from postgres_database(POSTGRES_URL)
+
+
+@pytest.fixture
+def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
+    """The QuickBooks emulator on a free port, the connector's "emulator" environment on it.
+
+    Folders that share one emulator per session (its own tests, the client's) override it.
+    """
+    server = start_emulator(port=0)
+    monkeypatch.setenv("INTEGRATIONS_QBO_EMULATOR_URL", server.url)
+    try:
+        yield server
+    finally:
+        server.stop()

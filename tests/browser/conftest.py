@@ -36,7 +36,7 @@ from core.executor import PoolExecutor
 from core.services import Services
 from core.store.models import Tenant
 from core.tenants import create_user
-from plugins.quickbooks.emulator.server import EmulatorServer, start_emulator
+from plugins.quickbooks.emulator.server import EmulatorServer
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "emulator"))
 
@@ -71,16 +71,6 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
-
-
-@pytest.fixture
-def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
-    server = start_emulator(port=0)
-    monkeypatch.setenv("INTEGRATIONS_QBO_EMULATOR_URL", server.url)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ page, so *Test connection*, *Backfill* and *Disconnect* do what they do in produ
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,6 @@ from core.platform.ledger import EmbeddedLedger
 from core.platform.port import CustomerInput, ItemInput
 from core.store.models import OAuthConnection, RecordLink, Run
 from plugins.quickbooks.client import QBOClient, StaticTokenSource
-from plugins.quickbooks.emulator.server import EmulatorServer, start_emulator
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "emulator"))
 
@@ -189,16 +187,6 @@ def test_posts_without_the_csrf_token_are_refused(browser: Browser, integrations
 
 
 # QuickBooks, connected to the emulator ---------------------------------------------------------
-
-
-@pytest.fixture
-def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
-    server = start_emulator(port=0)
-    monkeypatch.setenv("INTEGRATIONS_QBO_EMULATOR_URL", server.url)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @dataclass

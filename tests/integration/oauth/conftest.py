@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from emulator_support import AppCredentials, create_company
 from core.app import create_app
 from core.services import Services
 from core.tenants import create_user
-from plugins.quickbooks.emulator.server import EmulatorServer, start_emulator
+from plugins.quickbooks.emulator.server import EmulatorServer
 
 CALLBACK = "http://localhost/oauth/callback"
 
@@ -25,16 +24,6 @@ CALLBACK = "http://localhost/oauth/callback"
 def integrations_plugins() -> None:
     """The installed plugins, the QuickBooks connector and the admin pages among them."""
     return None
-
-
-@pytest.fixture
-def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
-    server = start_emulator(port=0)
-    monkeypatch.setenv("INTEGRATIONS_QBO_EMULATOR_URL", server.url)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

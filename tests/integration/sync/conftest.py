@@ -26,7 +26,7 @@ from core.platform.port import PlatformPort
 from core.services import Services
 from core.testing import postgres_database
 from plugins.quickbooks.client import QBOClient, StaticTokenSource
-from plugins.quickbooks.emulator.server import EmulatorServer, start_emulator
+from plugins.quickbooks.emulator.server import EmulatorServer
 
 MATRIX = [
     pytest.param(("sqlite", "embedded"), id="sqlite-embedded"),
@@ -59,16 +59,6 @@ def platform_adapter(sync_variant: tuple[str, str]) -> str:
 def integrations_plugins() -> None:
     """Every installed plugin: the QuickBooks connector among them."""
     return None
-
-
-@pytest.fixture
-def emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[EmulatorServer]:
-    server = start_emulator(port=0)
-    monkeypatch.setenv("INTEGRATIONS_QBO_EMULATOR_URL", server.url)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
