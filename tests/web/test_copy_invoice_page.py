@@ -11,7 +11,6 @@ from web_support import Browser
 from core import api_tokens
 
 # The QuickBooks company on the emulator and the connected installation of the page's tests.
-emulator = installation_page.emulator
 company = installation_page.company
 quickbooks_id = installation_page.quickbooks_id
 sent_invoices = installation_page.sent_invoices
