@@ -16,8 +16,9 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit
+from core import audit, subsidiaries
 from core.config import SaveResult
+from core.installations import name_installation
 from core.services import Services
 from core.store.models import Installation, Run, Schedule
 
@@ -100,6 +101,7 @@ def save_draft(
     if installation.status != "draft":
         raise StateError(f"installation {installation.id} is {installation.status}, not a draft")
     connector = services.host.connector(installation.connector_id)
+    subsidiaries.check_config(session, installation, connector.config_schema, values)
     result = services.configs.save(
         session,
         installation,
@@ -110,6 +112,7 @@ def save_draft(
         note="wizard draft",
         allow_missing=True,
     )
+    name_installation(installation, connector, values)
     audit.record(
         session,
         actor,

@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit, subsidiaries
+from core import audit, jsonpointer, subsidiaries
 from core.config import ConfigStore, SaveResult, defaults, with_defaults
 from core.connector import InstallationInfo
 from core.oauth_store import ConnectionStore
-from core.plugins import PluginHost
+from core.plugins import Connector, PluginHost
 from core.schedules import ScheduleBook
 from core.store.models import Installation
 
@@ -76,9 +76,11 @@ class InstallationService:
         )
         session.add(installation)
         session.flush()
-        self.save_config(
-            session, installation, defaults(connector.config_schema), actor=actor, note="installed"
-        )
+        values = defaults(connector.config_schema)
+        name_field = connector.manifest.get("name_field")
+        if name_field:
+            jsonpointer.set_value(values, name_field, installation.name)
+        self.save_config(session, installation, values, actor=actor, note="installed")
         audit.record(
             session,
             actor,
@@ -117,6 +119,7 @@ class InstallationService:
             allow_missing=installation.status == "draft",
         )
         version, missing = result.version, result.missing
+        name_installation(installation, connector, values)
         if not missing and installation.status == "draft":
             installation.status = "active"
         if installation.status in ("active", "paused"):
@@ -222,6 +225,19 @@ class InstallationService:
             for version in self.configs.history(session, installation.id):
                 version.secrets_ciphertext = None
         session.flush()
+
+
+def name_installation(
+    installation: Installation, connector: Connector, values: Mapping[str, Any]
+) -> None:
+    """Take the installation's name from the configuration field the manifest names
+    (``name_field``), so the admin names it in the wizard; a blank value keeps the old name."""
+    name_field = connector.manifest.get("name_field")
+    if not name_field:
+        return
+    name = jsonpointer.get(values, name_field)
+    if isinstance(name, str) and name.strip():
+        installation.name = name.strip()[:200]
 
 
 def default_name(session: Session, tenant_id: int, base: str) -> str:

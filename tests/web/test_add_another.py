@@ -90,3 +90,28 @@ def test_another_tenants_installation_does_not_make_add_another_appear(
 
     assert "Add another" not in quickbooks
     assert ">Install</button>" in quickbooks
+
+
+def test_each_installation_is_named_in_its_wizard(browser, integrations, tenant_id) -> None:
+    browser.post("/connectors/quickbooks/install")
+    second = browser.post("/connectors/quickbooks/install").headers["Location"]
+    installation_id = int(re.search(r"/installations/(\d+)/", second).group(1))
+
+    # The wizard's name field starts with the installation's own (distinct) name ...
+    step = html.unescape(browser.get(f"/installations/{installation_id}/configure/initial").text)
+    assert 'value="QuickBooks Online 2"' in step
+
+    # ... and what the admin types there names the installation everywhere.
+    reply = browser.post(
+        f"/installations/{installation_id}/configure/initial",
+        data={
+            "action": "next",
+            "/initial/name": "QuickBooks Online (Beta GmbH)",
+            "/initial/environment": "emulator",
+            "/initial/region": "US",
+            "/initial/timezone": "UTC",
+        },
+    )
+    assert reply.status_code in (302, 303), reply.text
+    assert names(integrations, tenant_id) == ["QuickBooks Online", "QuickBooks Online (Beta GmbH)"]
+    assert "QuickBooks Online (Beta GmbH)" in html.unescape(browser.get("/installed").text)

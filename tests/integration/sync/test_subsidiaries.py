@@ -19,6 +19,7 @@ from emulator_support import create_company, mint_tokens, register_app, submit_c
 from sqlalchemy import select
 from sync_support import PROVIDER, SyncHarness
 
+from core import installation_state
 from core.config import ConfigInvalid, with_defaults
 from core.oauth import ConnectError
 from core.options import fetch_options
@@ -226,6 +227,27 @@ def test_two_subsidiaries_may_share_a_company_but_not_one_subsidiary(
     assert f"#{first.installation_id}" in error.message
     assert f"subsidiary {east.id}" in error.message
     assert first.realm_id in error.message
+
+
+def test_a_wizard_draft_is_refused_the_subsidiary_already_synced_to_its_company(
+    first, offices, add_installation
+) -> None:
+    east, west = offices
+    second = add_installation(west.id, first.realm_id)
+
+    with first.services.db.session() as session:
+        installation = session.get(Installation, second.installation_id)
+        installation.status = "draft"  # as while the admin walks the wizard again
+        values = first.services.configs.full(
+            first.services.configs.current(session, second.installation_id)
+        )
+        values["initial"]["subsidiary"] = east.id
+        with pytest.raises(ConfigInvalid) as refused:
+            installation_state.save_draft(first.services, session, installation, values, actor="t")
+
+    [error] = refused.value.errors
+    assert error.pointer == "/initial/subsidiary"
+    assert f"#{first.installation_id}" in error.message
 
 
 def test_connecting_a_subsidiary_to_the_company_it_already_syncs_to_is_refused(
