@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from admin_ui.action_params import INVOICE_FIELD, form_params, invoice_options, param_fields
 from admin_ui.blueprint import pages, services, user
+from admin_ui.library import catalog_connector, tenant_installation
 from core import cron, installation_state, jsonpointer
 from core.actions import run_action
 from core.config import MASK, ConfigInvalid, secret_pointers
@@ -37,24 +38,6 @@ RECORDS_PAGE_ACTIONS = frozenset({"retry_failed"})
 
 
 # Shared by the installation, runs and records pages ------------------------------------------
-
-
-def owned_installation(session: Session, installation_id: int) -> Installation:
-    """The signed-in admin's installation; another tenant's is as unknown as a missing one."""
-    try:
-        found = services().installations.get(session, user().tenant_id, installation_id)
-    except LookupError:
-        abort(404, description=f"No installation {installation_id}.")
-    if found.status == "uninstalled":
-        abort(404, description=f"Installation {installation_id} was uninstalled.")
-    return found
-
-
-def connector_of(installation: Installation) -> Connector:
-    connector = services().host.connectors.get(installation.connector_id)
-    if connector is None:
-        abort(404, description=f"The connector {installation.connector_id!r} is not available.")
-    return connector
 
 
 def platform_of(session: Session, installation: Installation) -> PlatformPort:
@@ -209,8 +192,8 @@ def _render(
 ) -> Any:
     """The page; after an action, with what the action reported (its form keeps ``params``)."""
     with services().db.session() as session:
-        installation = owned_installation(session, installation_id)
-        connector = connector_of(installation)
+        installation = tenant_installation(session, installation_id)
+        connector = catalog_connector(installation.connector_id)
         version = services().configs.current(session, installation.id)
         shown = services().configs.shown(connector.config_schema, version)
         state = installation_state.state(services(), session, installation)
@@ -259,8 +242,8 @@ def _render(
 def run_installation_action(installation_id: int, key: str) -> Any:
     """Press one of the connector's buttons; the page comes back with what it reported."""
     with services().db.session() as session:
-        installation = owned_installation(session, installation_id)
-        connector = connector_of(installation)
+        installation = tenant_installation(session, installation_id)
+        connector = catalog_connector(installation.connector_id)
     action = connector.actions.get(key)
     if action is None:
         known = ", ".join(sorted(connector.actions)) or "none"
@@ -294,7 +277,7 @@ def _action_params(action: Action) -> dict[str, Any]:
 def restore_config_version(installation_id: int, number: int) -> Any:
     """Make an old configuration version (its secrets too) the current one."""
     with services().db.session() as session:
-        installation = owned_installation(session, installation_id)
+        installation = tenant_installation(session, installation_id)
         try:
             saved = services().installations.restore_config(
                 session, installation, number, actor=user().email

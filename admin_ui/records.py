@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from admin_ui.blueprint import pages, services, user
-from admin_ui.installation import connector_of, owned_installation, platform_of
+from admin_ui.installation import platform_of
+from admin_ui.library import catalog_connector, tenant_installation
 from admin_ui.runs import check_page, last_page, page_number
 from core.connector import JobDefinition
 from core.platform.port import PlatformError
@@ -74,8 +75,8 @@ def record_list(installation_id: int) -> Any:
     entity = request.args.get("entity", "")
     status = request.args.get("status", "")
     with services().db.session() as session:
-        installation = owned_installation(session, installation_id)
-        connector = connector_of(installation)
+        installation = tenant_installation(session, installation_id)
+        connector = catalog_connector(installation.connector_id)
         entities = _entities(session, installation_id, connector)
         if entity and entity not in entities:
             known = ", ".join(entities) or "none yet"
@@ -134,8 +135,8 @@ def record_list(installation_id: int) -> Any:
 def retry_records(installation_id: int) -> Any:
     """Retry one failed record (``link_id``) or all failed ones (``all``, within ``entity``)."""
     with services().db.session() as session:
-        installation = owned_installation(session, installation_id)
-        connector = connector_of(installation)
+        installation = tenant_installation(session, installation_id)
+        connector = catalog_connector(installation.connector_id)
         chosen = _chosen_links(session, installation_id)
         by_job: dict[str, list[RecordLink]] = defaultdict(list)
         left = 0

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from admin_ui.blueprint import pages, services, user
-from admin_ui.installation import connector_of, owned_installation
+from admin_ui.library import catalog_connector, tenant_installation
 from core.store.models import RUN_STATUSES, Installation, Run, utcnow
 
 RUNS_PER_PAGE = 25
@@ -95,8 +95,8 @@ def owned_run(session: Session, run_id: int) -> tuple[Run, Installation]:
 def run_job_now(installation_id: int, job_key: str) -> Any:
     """Request a manual run of one job, hand it to the executor and follow it."""
     with services().db.session() as session:
-        installation = owned_installation(session, installation_id)
-        connector = connector_of(installation)
+        installation = tenant_installation(session, installation_id)
+        connector = catalog_connector(installation.connector_id)
         status = installation.status
     job = connector.jobs.get(job_key)
     if job is None:
@@ -124,8 +124,8 @@ def run_history(installation_id: int) -> Any:
     job_key = request.args.get("job", "")
     status = request.args.get("status", "")
     with services().db.session() as session:
-        installation = owned_installation(session, installation_id)
-        connector = connector_of(installation)
+        installation = tenant_installation(session, installation_id)
+        connector = catalog_connector(installation.connector_id)
         titles = {key: job.title for key, job in connector.jobs.items()}
         if job_key and job_key not in titles:
             abort(400, description=f"job: {job_key!r} is not a job of this connector")
