@@ -42,8 +42,7 @@ RECORDS_PAGE_ACTIONS = frozenset({"retry_failed"})
 
 def platform_of(session: Session, installation: Installation) -> PlatformPort:
     """The platform as this installation's jobs see it (embedded ledger or REST adapter)."""
-    version = services().configs.current(session, installation.id)
-    return services().runner.context(installation, version, run_id=None).platform
+    return services().runner.context_now(session, installation).platform
 
 
 # What the page shows -----------------------------------------------------------------------

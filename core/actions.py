@@ -36,8 +36,7 @@ def run_action(
         errors = validate(action.params_schema, params)
         if errors:
             raise ConfigInvalid(errors)
-        version = services.configs.current(session, installation.id)
-    context = services.runner.context(installation, version, run_id=None)
+        context = services.runner.context_now(session, installation)
     result = action.run(context, params)
     with services.db.session() as session:
         audit.record(

@@ -89,9 +89,8 @@ def retry(installation_id: int) -> tuple[Response, int]:
         if job is not None and (not isinstance(job, str) or job not in jobs):
             known = ", ".join(sorted(jobs))
             raise invalid("/job", f"{job!r} is not a job of this connector ({known})")
-        version = services().configs.current(session, found.id)
+        records = services().runner.context_now(session, found).records
         links = _chosen(session, found.id, entity, data)
-    records = services().runner.context(found, version, run_id=None).records
     for link in links:
         records.needs_sync(entity, link.local_id, reason="retry requested")
     answer: dict[str, Any] = {"marked": [link.local_id for link in links], "run": None}

@@ -31,8 +31,7 @@ def fetch_options(
         if source is None:
             known = ", ".join(sorted(connector.option_sources)) or "none"
             raise LookupError(f"connector {connector.id} has no option source {key!r} ({known})")
-        version = services.configs.current(session, installation.id)
-    context = services.runner.context(installation, version, run_id=None)
+        context = services.runner.context_now(session, installation)
     try:
         return source.fetch(context)
     except NeedsReconnect as exc:

@@ -491,6 +491,12 @@ class Runner:
         if waiting is not None:
             self.executor.submit(waiting)
 
+    def context_now(self, session: Session, installation: Installation) -> JobContext:
+        """The context of an action, a picker or a page working for ``installation`` outside a
+        run, with its current configuration."""
+        version = self.configs.current(session, installation.id)
+        return self.context(installation, version, run_id=None)
+
     def context(
         self, installation: Installation, version: ConfigVersion, run_id: int | None
     ) -> JobContext:

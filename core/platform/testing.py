@@ -213,9 +213,7 @@ def _job_port(services: Services, installation_id: int) -> PlatformPort:
     """Open the port exactly as a job's ``ctx.platform`` does."""
     with services.db.session() as session:
         installation = session.get(Installation, installation_id)
-        version = services.configs.current(session, installation_id)
-        context = services.runner.context(installation, version, run_id=None)
-        return context.platform
+        return services.runner.context_now(session, installation).platform
 
 
 __all__ = [
