@@ -16,9 +16,8 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core import audit, subsidiaries
+from core import audit
 from core.config import SaveResult
-from core.installations import name_installation
 from core.services import Services
 from core.store.models import Installation, Run, Schedule
 
@@ -100,28 +99,9 @@ def save_draft(
     """
     if installation.status != "draft":
         raise StateError(f"installation {installation.id} is {installation.status}, not a draft")
-    connector = services.host.connector(installation.connector_id)
-    subsidiaries.check_config(session, installation, connector.config_schema, values)
-    result = services.configs.save(
-        session,
-        installation,
-        connector.config_schema,
-        values,
-        actor=actor,
-        connector_version=connector.version,
-        note="wizard draft",
-        allow_missing=True,
+    return services.installations.save_config(
+        session, installation, values, actor=actor, note="wizard draft", keep_draft=True
     )
-    name_installation(installation, connector, values)
-    audit.record(
-        session,
-        actor,
-        "config.saved",
-        tenant_id=installation.tenant_id,
-        installation_id=installation.id,
-        detail={"version": result.version.version, "changes": result.version.changes},
-    )
-    return result
 
 
 def state(services: Services, session: Session, installation: Installation) -> InstallationState:

@@ -100,8 +100,13 @@ class InstallationService:
         *,
         actor: str,
         note: str | None = None,
+        keep_draft: bool = False,
     ) -> SaveResult:
-        """Validate and save a configuration; a draft may still miss required fields."""
+        """Validate and save a configuration; a draft may still miss required fields.
+
+        A draft's first complete save activates it (and its schedules), unless ``keep_draft``:
+        the wizard saves each step that way, and only *Finish* activates.
+        """
         connector = self.host.connector(installation.connector_id)
         previous = self.configs.latest(session, installation.id)
         shown_before = (
@@ -120,7 +125,7 @@ class InstallationService:
         )
         version, missing = result.version, result.missing
         name_installation(installation, connector, values)
-        if not missing and installation.status == "draft":
+        if not missing and installation.status == "draft" and not keep_draft:
             installation.status = "active"
         if installation.status in ("active", "paused"):
             self.schedules.sync(session, installation, connector, self.configs.full(version))
